@@ -1,0 +1,68 @@
+"""Refuse answers that would render a broken project, with one line that says what to type instead."""
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+# Modules the rendered project imports or that Python itself needs: a package of that name would shadow them.
+RESERVED_PACKAGE_NAMES = {
+    "torch", "pytorch_lightning", "lightning", "torchmetrics", "tensorboard", "jsonargparse", "numpy", "yaml",
+    "tests", "test", "src", "data", "logs", "configs",
+    "os", "sys", "io", "re", "json", "math", "random", "time", "types", "typing", "copy", "abc", "pathlib",
+    "collections", "functools", "itertools", "logging", "subprocess", "shutil", "tempfile", "dataclasses",
+    "argparse", "string", "enum", "inspect", "pickle", "csv", "unittest", "warnings", "signal", "site",
+}  # fmt: skip
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_package_name(name: str) -> str | None:
+    if not name.isidentifier() or not name.isascii() or name != name.lower():
+        return (
+            f"package_name {name!r} is not an importable name:"
+            " use lowercase letters, digits and underscores, starting with a letter"
+        )
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"package_name {name!r} is a Python keyword: choose another name, e.g. '{name}_model'"
+    if name in RESERVED_PACKAGE_NAMES:
+        return (
+            f"package_name {name!r} would shadow a module the project needs: choose another name, e.g. '{name}_project'"
+        )
+    return None
+
+
+def check_project_slug(slug: str) -> str | None:
+    if not SLUG.match(slug):
+        return (
+            f"project_slug {slug!r} is not a valid folder and distribution name:"
+            " use lowercase letters, digits and single dashes, e.g. 'my-project'"
+        )
+    return None
+
+
+def check_author_email(email: str) -> str | None:
+    if not EMAIL.match(email):
+        return f"author_email {email!r} does not look like an e-mail address: type one like 'name@example.com'"
+    return None
+
+
+def main() -> int:
+    errors = [
+        error
+        for error in (
+            check_package_name(ANSWERS["package_name"]),
+            check_project_slug(ANSWERS["project_slug"]),
+            check_author_email(ANSWERS["author_email"]),
+        )
+        if error
+    ]
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The command line: ``python -m {{ cookiecutter.package_name }} fit|validate|test|predict``, built on LightningCLI."""
+
+from pathlib import Path
+
+from jsonargparse import Namespace
+from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+
+from {{ cookiecutter.package_name }}.data import SyntheticDataModule
+from {{ cookiecutter.package_name }}.model import ImageClassifier
+
+DEFAULT_CONFIG = "configs/config.yaml"
+SUBCOMMANDS = ("fit", "validate", "test", "predict")
+
+
+class CLI(LightningCLI):
+    """LightningCLI that shares data facts with the model, keeps a checkpoint's run folder and tests the best one."""
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.link_arguments("data.num_classes", "model.num_classes")
+        parser.link_arguments("data.image_size", "model.image_size")
+
+    def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand]
+        logger = config.trainer.logger
+        if not isinstance(logger, Namespace) or "save_dir" not in logger.get("init_args", {}):
+            return
+        run_root = Path(logger.init_args.save_dir) / logger.init_args.name
+        if self.subcommand == "fit" and config.ckpt_path == "last":
+            config.ckpt_path = newest_last_checkpoint(run_root) or "last"
+        if config.ckpt_path and is_run_checkpoint(Path(config.ckpt_path), run_root):
+            self._log_into_run_of(Path(config.ckpt_path), logger.init_args)
+
+    def after_fit(self) -> None:
+        checkpoint = self.trainer.checkpoint_callback
+        if checkpoint is not None and checkpoint.best_model_path:
+            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path="best")
+
+    def _log_into_run_of(self, checkpoint: Path, logger_args: Namespace) -> None:
+        """Keep logging into the run folder that holds ``checkpoint`` instead of starting a new version.
+
+        A resumed ``fit`` continues its TensorBoard curves and refreshes ``config.yaml``;
+        ``validate``, ``test`` and ``predict`` save their configuration beside it as ``config-<command>.yaml``.
+        """
+        logger_args.version = checkpoint.parent.parent.name
+        self.save_config_kwargs["overwrite"] = True
+        if self.subcommand != "fit":
+            self.save_config_kwargs["config_filename"] = f"config-{self.subcommand}.yaml"
+
+
+def newest_last_checkpoint(run_root: Path) -> str | None:
+    """The most recent ``last.ckpt`` of any run under ``run_root``.
+
+    Lightning alone looks for ``last.ckpt`` in the folder of the new run, which a
+    versioned logger has only just created, so ``--ckpt_path last`` would start from scratch.
+    """
+    candidates = sorted(run_root.glob("*/checkpoints/last.ckpt"), key=lambda path: path.stat().st_mtime)
+    return str(candidates[-1]) if candidates else None
+
+
+def is_run_checkpoint(checkpoint: Path, run_root: Path) -> bool:
+    """Whether ``checkpoint`` lies in ``run_root/<version>/checkpoints/``."""
+    return checkpoint.parent.name == "checkpoints" and checkpoint.resolve().parent.parent.parent == run_root.resolve()
+
+
+def run_cli(args: list[str] | None = None) -> CLI:
+    """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
+    return CLI(
+        ImageClassifier,
+        SyntheticDataModule,
+        parser_kwargs={subcommand: {"default_config_files": [DEFAULT_CONFIG]} for subcommand in SUBCOMMANDS},
+        # configure_optimizers is the model's own: no optimizer or scheduler keys in the config.
+        auto_configure_optimizers=False,
+        args=args,
+    )
+
+
+def main() -> None:
+    """The console script and ``python -m {{ cookiecutter.package_name }}``."""
+    run_cli()
