@@ -15,6 +15,15 @@ RESERVED_PACKAGE_NAMES = {
     "collections", "functools", "itertools", "logging", "subprocess", "shutil", "tempfile", "dataclasses",
     "argparse", "string", "enum", "inspect", "pickle", "csv", "unittest", "warnings", "signal", "site",
 }  # fmt: skip
+# Combinations that cannot work: when every answer in "when" matches, the bake stops with "message".
+# The template's tests read this table too. (Cookiecutter itself refuses values that are not among the choices.)
+RULES = [
+    {
+        "when": {"callback_lr_monitor": True, "logger_tensorboard": False, "logger_csv": False},
+        "message": "callback_lr_monitor needs a logger to write to: answer yes to logger_tensorboard or logger_csv,"
+        " or no to callback_lr_monitor",
+    },
+]
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -49,6 +58,10 @@ def check_author_email(email: str) -> str | None:
     return None
 
 
+def check_rules(answers: dict) -> list[str]:
+    return [rule["message"] for rule in RULES if all(answers[key] == value for key, value in rule["when"].items())]
+
+
 def main() -> int:
     errors = [
         error
@@ -59,6 +72,7 @@ def main() -> int:
         )
         if error
     ]
+    errors += check_rules(ANSWERS)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -37,14 +37,18 @@ EXPECTED_FILES = [
     "tests/conftest.py",
     "tests/test_training.py",
     "tests/test_cli.py",
+    "tests/test_checkpoints.py",
+    "tests/test_tensorboard.py",
 ]
+# Files that belong to options the default answers do not choose.
+NOT_IN_DEFAULT = ["tests/test_csv_logger.py", "tests/test_plateau.py", "licenses"]
 
 
 def test_default_bake_holds_the_expected_files(default_project):
     assert default_project.name == "lightning-project"
     missing = [name for name in EXPECTED_FILES if not (default_project / name).is_file()]
     assert not missing
-    assert not (default_project / "licenses").exists()
+    assert not [name for name in NOT_IN_DEFAULT if (default_project / name).exists()]
 
 
 def test_every_answer_key_reaches_the_context(cookies):

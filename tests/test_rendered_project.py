@@ -21,7 +21,7 @@ def test_rendered_test_suite_passes(default_project: Path, installed: Path) -> N
 
 def test_one_command_trains_offline_and_leaves_a_tensorboard_run(default_project: Path, installed: Path) -> None:
     script = installed.parent / "lightning-project"
-    result = run(script, "fit", "--trainer.max_epochs=2", "--trainer.enable_progress_bar=false", cwd=default_project)
+    result = run(script, "fit", "--trainer.max_epochs=2", cwd=default_project)
     assert result.returncode == 0, result.stderr[-3000:]
     run_dir = default_project / "logs" / "default" / "version_0"
     assert list(run_dir.glob("events.out.tfevents.*"))

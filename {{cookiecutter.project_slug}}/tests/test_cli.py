@@ -9,8 +9,9 @@ import yaml
 
 from {{ cookiecutter.package_name }}.cli import run_cli
 
+from .conftest import RUN_DIR
+
 PACKAGE = "{{ cookiecutter.package_name }}"
-RUN_DIR = Path("logs/default/version_0")
 
 
 def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -27,17 +28,30 @@ def test_print_config_shows_defaults_and_command_line_overrides(
         run_cli(["fit", "--print_config", "--trainer.max_epochs=3", "--model.lr=0.01"])
     assert exit_info.value.code == 0
     config = yaml.safe_load(capsys.readouterr().out)
-    assert config["trainer"]["logger"]["class_path"] == "pytorch_lightning.loggers.TensorBoardLogger"
+{%- if cookiecutter.logger_tensorboard and cookiecutter.logger_csv %}
+    assert [logger["class_path"] for logger in config["trainer"]["logger"]] == [
+        "pytorch_lightning.loggers.TensorBoardLogger",
+        "pytorch_lightning.loggers.CSVLogger",
+    ]
+{%- elif cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+    expected_logger = "pytorch_lightning.loggers.{{ "TensorBoardLogger" if cookiecutter.logger_tensorboard else "CSVLogger" }}"
+    assert config["trainer"]["logger"]["class_path"] == expected_logger
+{%- else %}
+    assert config["trainer"]["logger"] is False
+{%- endif %}
+    assert config["trainer"]["precision"] == "{{ cookiecutter.precision }}"
     assert (config["trainer"]["max_epochs"], config["model"]["lr"]) == (3, 0.01)
     assert config["data"]["num_classes"] == 10  # the model receives it from the data module
     assert config["seed_everything"] == 42
 
 
 def test_fit_in_a_fresh_process(workdir: Path) -> None:
-    result = run("fit", "--config", "configs/debug/limit_batches.yaml", "--trainer.enable_progress_bar=false")
+    result = run("fit", "--config", "configs/debug/limit_batches.yaml")
     assert result.returncode == 0, result.stderr
-    assert (workdir / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
     assert (workdir / RUN_DIR / "config.yaml").is_file()
+{%- if cookiecutter.callback_checkpoint %}
+    assert (workdir / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
+{%- endif %}
 
 
 def test_ddp_on_two_cpu_processes(workdir: Path) -> None:
@@ -48,9 +62,12 @@ def test_ddp_on_two_cpu_processes(workdir: Path) -> None:
         "configs/trainer/ddp_cpu.yaml",
         "--config",
         "configs/debug/limit_batches.yaml",
-        "--trainer.enable_progress_bar=false",
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(path.name for path in (workdir / "logs" / "default").iterdir()) == ["version_0"]
+{%- if cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+    assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0"]
+{%- endif %}
+{%- if cookiecutter.callback_checkpoint %}
     assert (workdir / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
+{%- endif %}
     assert "test_acc" in result.stdout

@@ -1,8 +1,11 @@
 """The command line: ``python -m {{ cookiecutter.package_name }} fit|validate|test|predict``, built on LightningCLI."""
-
+{%- set run_folders = cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+{%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
+{% if run_folders %}
 from pathlib import Path
 
 from jsonargparse import Namespace
+{%- endif %}
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from {{ cookiecutter.package_name }}.data import SyntheticDataModule
@@ -13,38 +16,58 @@ SUBCOMMANDS = ("fit", "validate", "test", "predict")
 
 
 class CLI(LightningCLI):
+{%- if in_place %}
     """LightningCLI that shares data facts with the model, keeps a checkpoint's run folder and tests the best one."""
+{%- elif run_folders %}
+    """LightningCLI that shares data facts with the model, resumes the newest run and tests the best checkpoint."""
+{%- elif cookiecutter.callback_checkpoint %}
+    """LightningCLI that shares data facts with the model and tests the best checkpoint after ``fit``."""
+{%- else %}
+    """LightningCLI that shares data facts with the model and tests the trained model after ``fit``."""
+{%- endif %}
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.link_arguments("data.num_classes", "model.num_classes")
         parser.link_arguments("data.image_size", "model.image_size")
+{%- if run_folders %}
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand]
         logger = config.trainer.logger
+        logger = logger[0] if isinstance(logger, list) else logger
         if not isinstance(logger, Namespace) or "save_dir" not in logger.get("init_args", {}):
             return
         run_root = Path(logger.init_args.save_dir) / logger.init_args.name
         if self.subcommand == "fit" and config.ckpt_path == "last":
             config.ckpt_path = newest_last_checkpoint(run_root) or "last"
+{%- if in_place %}
         if config.ckpt_path and is_run_checkpoint(Path(config.ckpt_path), run_root):
             self._log_into_run_of(Path(config.ckpt_path), logger.init_args)
+{%- endif %}
+{%- endif %}
 
     def after_fit(self) -> None:
+{%- if cookiecutter.callback_checkpoint %}
         checkpoint = self.trainer.checkpoint_callback
         if checkpoint is not None and checkpoint.best_model_path:
             self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path="best")
+{%- else %}
+        self.trainer.test(self.model, datamodule=self.datamodule)
+{%- endif %}
+{%- if in_place %}
 
     def _log_into_run_of(self, checkpoint: Path, logger_args: Namespace) -> None:
         """Keep logging into the run folder that holds ``checkpoint`` instead of starting a new version.
 
-        A resumed ``fit`` continues its TensorBoard curves and refreshes ``config.yaml``;
+        A resumed ``fit`` continues its curves and refreshes ``config.yaml``;
         ``validate``, ``test`` and ``predict`` save their configuration beside it as ``config-<command>.yaml``.
         """
         logger_args.version = checkpoint.parent.parent.name
         self.save_config_kwargs["overwrite"] = True
         if self.subcommand != "fit":
             self.save_config_kwargs["config_filename"] = f"config-{self.subcommand}.yaml"
+{%- endif %}
+{%- if run_folders %}
 
 
 def newest_last_checkpoint(run_root: Path) -> str | None:
@@ -55,11 +78,14 @@ def newest_last_checkpoint(run_root: Path) -> str | None:
     """
     candidates = sorted(run_root.glob("*/checkpoints/last.ckpt"), key=lambda path: path.stat().st_mtime)
     return str(candidates[-1]) if candidates else None
+{%- if in_place %}
 
 
 def is_run_checkpoint(checkpoint: Path, run_root: Path) -> bool:
     """Whether ``checkpoint`` lies in ``run_root/<version>/checkpoints/``."""
     return checkpoint.parent.name == "checkpoints" and checkpoint.resolve().parent.parent.parent == run_root.resolve()
+{%- endif %}
+{%- endif %}
 
 
 def run_cli(args: list[str] | None = None) -> CLI:
@@ -70,6 +96,10 @@ def run_cli(args: list[str] | None = None) -> CLI:
         parser_kwargs={subcommand: {"default_config_files": [DEFAULT_CONFIG]} for subcommand in SUBCOMMANDS},
         # configure_optimizers is the model's own: no optimizer or scheduler keys in the config.
         auto_configure_optimizers=False,
+{%- if not (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+        # Without a logger every run shares `runs/`: each one refreshes runs/config.yaml.
+        save_config_kwargs={"overwrite": True},
+{%- endif %}
         args=args,
     )
 

@@ -24,8 +24,18 @@ class ImageClassifier(pl.LightningModule):
         in_channels: int = 1,
         image_size: int = 16,
         hidden_channels: int = 16,
-        lr: float = 3e-3,
-        weight_decay: float = 0.0,
+        lr: float = {{ "0.05" if cookiecutter.optimizer == "SGD" else "3e-3" }},
+        weight_decay: float = {{ "0.01" if cookiecutter.optimizer == "AdamW" else "0.0" }},
+{%- if cookiecutter.optimizer == "SGD" %}
+        momentum: float = 0.9,
+{%- endif %}
+{%- if cookiecutter.scheduler == "step" %}
+        step_size: int = 3,
+        gamma: float = 0.5,
+{%- elif cookiecutter.scheduler == "plateau" %}
+        plateau_patience: int = 1,
+        plateau_factor: float = 0.5,
+{%- endif %}
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -65,7 +75,41 @@ class ImageClassifier(pl.LightningModule):
         x, _ = batch
         return self(x).argmax(dim=1)
 
-    def configure_optimizers(self) -> dict:
-        optimizer = torch.optim.Adam(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+    def configure_optimizers(self) -> {{ "torch.optim.Optimizer" if cookiecutter.scheduler == "none" else "dict" }}:
+{%- if cookiecutter.optimizer == "SGD" %}
+        optimizer = torch.optim.SGD(
+            self.parameters(),
+            lr=self.hparams.lr,
+            momentum=self.hparams.momentum,
+            weight_decay=self.hparams.weight_decay,
+        )
+{%- else %}
+        optimizer = torch.optim.{{ cookiecutter.optimizer }}(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+{%- endif %}
+{%- if cookiecutter.scheduler == "none" %}
+        return optimizer
+{%- elif cookiecutter.scheduler == "cosine" %}
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.trainer.max_epochs)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"}}
+{%- elif cookiecutter.scheduler == "step" %}
+        scheduler = torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=self.hparams.step_size, gamma=self.hparams.gamma
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"}}
+{%- elif cookiecutter.scheduler == "onecycle" %}
+        # One cycle over the whole run, updated every step. Its length is fixed when training starts:
+        # resume with the same max_epochs.
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=self.hparams.lr, total_steps=int(self.trainer.estimated_stepping_batches)
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+{%- elif cookiecutter.scheduler == "plateau" %}
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=self.hparams.plateau_factor, patience=self.hparams.plateau_patience
+        )
+        # The monitored key must be a metric logged every epoch (see validation_step).
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "monitor": "val_loss", "interval": "epoch"},
+        }
+{%- endif %}

@@ -1,0 +1,74 @@
+"""The answer sets the template supports and refuses, as data.
+
+SUPPORTED covers every value of every ML prompt and every pair of values that can meet (pairwise);
+test_combinations.py checks that claim against cookiecutter.json and the hook's rules, so a new
+prompt or value that the list misses fails the tests. INSTALLED names the sets whose rendered
+project is installed and runs its own test suite: together they exercise every value at least once.
+"""
+
+KEYS = (
+    "optimizer",
+    "scheduler",
+    "precision",
+    "logger_tensorboard",
+    "logger_csv",
+    "callback_checkpoint",
+    "callback_early_stopping",
+    "callback_lr_monitor",
+    "progress_bar",
+)
+
+# One row per answer set, in the order of KEYS. The first row is the default.
+_ROWS = [
+    ("Adam", "cosine", "32-true", True, False, True, True, False, "rich"),
+    ("AdamW", "none", "16-mixed", True, True, False, False, True, "tqdm"),
+    ("SGD", "plateau", "bf16-mixed", False, False, False, True, False, "tqdm"),
+    ("Adam", "step", "bf16-mixed", False, True, True, False, True, "rich"),
+    ("AdamW", "onecycle", "16-mixed", False, True, True, True, False, "rich"),
+    ("SGD", "onecycle", "32-true", True, False, False, False, True, "tqdm"),
+    ("SGD", "none", "32-true", False, True, True, True, True, "rich"),
+    ("Adam", "step", "16-mixed", True, False, False, True, False, "tqdm"),
+    ("AdamW", "cosine", "bf16-mixed", True, False, False, False, True, "rich"),
+    ("AdamW", "plateau", "32-true", True, True, True, False, False, "rich"),
+    ("SGD", "cosine", "16-mixed", False, True, True, True, False, "tqdm"),
+    ("Adam", "none", "bf16-mixed", False, False, True, False, False, "rich"),
+    ("Adam", "plateau", "16-mixed", True, True, True, True, True, "rich"),
+    ("Adam", "onecycle", "bf16-mixed", True, False, False, False, False, "rich"),
+    ("SGD", "step", "32-true", True, False, True, False, True, "rich"),
+    ("AdamW", "step", "bf16-mixed", False, True, True, False, False, "tqdm"),
+]
+
+
+def answer_set_id(answers: dict) -> str:
+    """A readable test id, e.g. adam-cosine-32-true-tb-ckpt-es-rich."""
+    flags = {
+        "logger_tensorboard": "tb",
+        "logger_csv": "csv",
+        "callback_checkpoint": "ckpt",
+        "callback_early_stopping": "es",
+        "callback_lr_monitor": "lrmon",
+    }
+    parts = [answers["optimizer"].lower(), answers["scheduler"], answers["precision"]]
+    parts += [short for key, short in flags.items() if answers[key]]
+    parts.append(answers["progress_bar"])
+    return "-".join(parts)
+
+
+SUPPORTED = [dict(zip(KEYS, row, strict=True)) for row in _ROWS]
+INSTALLED = [SUPPORTED[index] for index in range(5)]
+
+# Answer sets the pre-generation hook refuses, with a fragment of the one line it prints.
+UNSUPPORTED = [
+    (
+        {"callback_lr_monitor": True, "logger_tensorboard": False, "logger_csv": False},
+        "callback_lr_monitor needs a logger",
+    ),
+]
+
+# Values outside the choices: cookiecutter itself refuses them before anything is rendered.
+INVALID_VALUES = [
+    ({"optimizer": "Adamm"}, "Adamm provided for choice variable optimizer"),
+    ({"scheduler": "linear"}, "linear provided for choice variable scheduler"),
+    ({"precision": "64-true"}, "64-true provided for choice variable precision"),
+    ({"logger_csv": "maybe"}, "maybe provided for variable logger_csv could not be converted to a boolean"),
+]

@@ -1,0 +1,92 @@
+"""Checkpoints: the best and the last are saved, reload under weights_only, drive test and predict, and resume."""
+{%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}
+
+from pathlib import Path
+
+import pytest
+import torch
+from pytorch_lightning import Trainer
+
+from {{ cookiecutter.package_name }} import ImageClassifier, SyntheticDataModule
+from {{ cookiecutter.package_name }}.cli import run_cli
+
+from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, STEPS_PER_EPOCH, TrainedRun
+
+NUM_CLASSES = 10
+
+
+def best_checkpoint(root: Path) -> Path:
+    (path,) = (root / CHECKPOINT_DIR).glob("best-*.ckpt")
+    return path
+
+
+def test_run_folder_holds_config_and_checkpoints(trained: TrainedRun) -> None:
+    run = trained.path / RUN_DIR
+    assert (run / "config.yaml").is_file()
+    assert (trained.path / CHECKPOINT_DIR / "last.ckpt").is_file()
+    assert best_checkpoint(trained.path).name.startswith("best-epoch=")
+{%- if logged %}
+    assert (run / "hparams.yaml").is_file()
+{%- endif %}
+
+
+def test_best_checkpoint_reloads_under_weights_only(trained: TrainedRun) -> None:
+    path = best_checkpoint(trained.path)
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint["hyper_parameters"]["num_classes"] == NUM_CLASSES
+
+    model = ImageClassifier.load_from_checkpoint(path)
+    data = SyntheticDataModule(data_dir=str(trained.path / "data"))
+    trainer = Trainer(precision="{{ cookiecutter.precision }}", logger=False, enable_progress_bar=False, enable_model_summary=False)
+    (metrics,) = trainer.test(model, datamodule=data)
+    assert metrics["test_acc"] == pytest.approx(trained.metrics["test_acc"])
+
+
+{% if new_run_on_resume -%}
+# A CSV log is never reopened (Lightning would delete it), so these commands start a new run folder.
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")
+{% endif -%}
+def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(trained.path)
+    ckpt = str(best_checkpoint(trained.path))
+
+    tested = run_cli(["test", "--ckpt_path", ckpt, *QUIET])
+    assert float(tested.trainer.callback_metrics["test_acc"]) == pytest.approx(trained.metrics["test_acc"])
+
+    run_cli(["predict", "--ckpt_path", ckpt, *QUIET])
+    predictions = torch.load(trained.path / "predictions" / "predictions.pt")
+    data = SyntheticDataModule(data_dir=str(trained.path / "data"))
+    data.setup("predict")
+    _, labels = data.splits["test"].tensors
+    assert predictions.shape == labels.shape
+    assert predictions.dtype == torch.int64
+    assert (predictions == labels).float().mean() >= 0.9
+{%- if cookiecutter.logger_tensorboard %}
+    # Both ran in the checkpoint's run folder: no new version, their configs beside the fit's.
+    assert (trained.path / RUN_DIR / "config-test.yaml").is_file()
+    assert (trained.path / RUN_DIR / "config-predict.yaml").is_file()
+    assert not (trained.path / RUN_DIR).with_name("version_1").exists()
+{%- endif %}
+
+
+{% if new_run_on_resume -%}
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")
+{% else -%}
+@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
+{% endif -%}
+def test_fit_ckpt_path_last_resumes_an_interrupted_run(workdir: Path) -> None:
+    interrupted = ["fit", "--trainer.max_epochs=2", "--trainer.callbacks+=tests.conftest.StopAfterOneEpoch"]
+    first = run_cli([*interrupted, *QUIET])
+    assert first.trainer.global_step == STEPS_PER_EPOCH
+
+    resumed = run_cli(["fit", "--ckpt_path", "last", "--trainer.max_epochs=2", *QUIET])
+    assert resumed.trainer.current_epoch == 2
+    assert resumed.trainer.global_step == 2 * STEPS_PER_EPOCH
+    last = torch.load(Path(resumed.trainer.log_dir, "checkpoints", "last.ckpt"), weights_only=True)
+    assert last["global_step"] == 2 * STEPS_PER_EPOCH
+{%- if cookiecutter.logger_tensorboard %}
+    assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0"]
+{%- elif new_run_on_resume %}
+    assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0", "version_1"]
+{%- endif %}
