@@ -6,6 +6,29 @@ from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
+PACKAGE = Path("src", ANSWERS["package_name"])
+VARIANTS = PACKAGE / "variants"
+
+# Whole-file alternatives in VARIANTS: answer -> value -> {variant: where it goes in the package}.
+# Every variant not chosen is dropped with the folder.
+CHOSEN_VARIANTS = {
+    "task": {
+        "image_classification": {"net_conv.py": "net.py", "model_classifier.py": "model.py"},
+        "tabular_classification": {"net_mlp.py": "net.py", "model_classifier.py": "model.py"},
+        "regression": {"net_mlp.py": "net.py", "model_regressor.py": "model.py"},
+    },
+}
+# The data module depends on the task and the source (the pre-generation hook refuses other pairs).
+DATA_MODULES = {
+    ("image_classification", "synthetic"): "data_synthetic_images.py",
+    ("image_classification", "digits"): "data_digits.py",
+    ("tabular_classification", "synthetic"): "data_synthetic_table.py",
+    ("tabular_classification", "digits"): "data_digits.py",
+    ("tabular_classification", "csv"): "data_csv.py",
+    ("regression", "synthetic"): "data_synthetic_table.py",
+    ("regression", "csv"): "data_csv.py",
+}
+
 # answer -> value it must have -> files that exist only for that value.
 MANIFEST = {
     "callback_checkpoint": {True: ["tests/test_checkpoints.py"]},
@@ -23,6 +46,17 @@ def remove_unchosen_files(answers: dict) -> None:
                     Path(name).unlink()
 
 
+def place_variants(answers: dict) -> None:
+    """Move the chosen whole-file variants into the package and drop the rest."""
+    chosen = {
+        variant: target for key, table in CHOSEN_VARIANTS.items() for variant, target in table[answers[key]].items()
+    }
+    chosen[DATA_MODULES[answers["task"], answers["data_source"]]] = "data.py"
+    for variant, target in chosen.items():
+        (VARIANTS / variant).replace(PACKAGE / target)
+    shutil.rmtree(VARIANTS)
+
+
 def keep_license(choice: str) -> None:
     """Move the chosen license text to LICENSE; drop the others."""
     licenses = Path("licenses")
@@ -32,6 +66,7 @@ def keep_license(choice: str) -> None:
 
 
 def main() -> None:
+    place_variants(ANSWERS)
     remove_unchosen_files(ANSWERS)
     keep_license(ANSWERS["license"])
 

@@ -19,6 +19,16 @@ RESERVED_PACKAGE_NAMES = {
 # The template's tests read this table too. (Cookiecutter itself refuses values that are not among the choices.)
 RULES = [
     {
+        "when": {"task": "image_classification", "data_source": "csv"},
+        "message": "data_source csv holds rows of numbers, not images: for image_classification choose synthetic"
+        " or digits, or choose task tabular_classification or regression",
+    },
+    {
+        "when": {"task": "regression", "data_source": "digits"},
+        "message": "data_source digits has class labels, not numbers to predict: for regression choose synthetic"
+        " or csv, or choose task image_classification or tabular_classification",
+    },
+    {
         "when": {"callback_lr_monitor": True, "logger_tensorboard": False, "logger_csv": False},
         "message": "callback_lr_monitor needs a logger to write to: answer yes to logger_tensorboard or logger_csv,"
         " or no to callback_lr_monitor",

@@ -7,6 +7,8 @@ project is installed and runs its own test suite: together they exercise every v
 """
 
 KEYS = (
+    "task",
+    "data_source",
     "optimizer",
     "scheduler",
     "precision",
@@ -20,27 +22,29 @@ KEYS = (
 
 # One row per answer set, in the order of KEYS. The first row is the default.
 _ROWS = [
-    ("Adam", "cosine", "32-true", True, False, True, True, False, "rich"),
-    ("AdamW", "none", "16-mixed", True, True, False, False, True, "tqdm"),
-    ("SGD", "plateau", "bf16-mixed", False, False, False, True, False, "tqdm"),
-    ("Adam", "step", "bf16-mixed", False, True, True, False, True, "rich"),
-    ("AdamW", "onecycle", "16-mixed", False, True, True, True, False, "rich"),
-    ("SGD", "onecycle", "32-true", True, False, False, False, True, "tqdm"),
-    ("SGD", "none", "32-true", False, True, True, True, True, "rich"),
-    ("Adam", "step", "16-mixed", True, False, False, True, False, "tqdm"),
-    ("AdamW", "cosine", "bf16-mixed", True, False, False, False, True, "rich"),
-    ("AdamW", "plateau", "32-true", True, True, True, False, False, "rich"),
-    ("SGD", "cosine", "16-mixed", False, True, True, True, False, "tqdm"),
-    ("Adam", "none", "bf16-mixed", False, False, True, False, False, "rich"),
-    ("Adam", "plateau", "16-mixed", True, True, True, True, True, "rich"),
-    ("Adam", "onecycle", "bf16-mixed", True, False, False, False, False, "rich"),
-    ("SGD", "step", "32-true", True, False, True, False, True, "rich"),
-    ("AdamW", "step", "bf16-mixed", False, True, True, False, False, "tqdm"),
+    ("image_classification", "synthetic", "Adam", "cosine", "32-true", True, False, True, True, False, "rich"),
+    ("regression", "synthetic", "AdamW", "plateau", "16-mixed", False, True, False, False, True, "tqdm"),
+    ("tabular_classification", "digits", "SGD", "none", "bf16-mixed", True, False, False, False, True, "rich"),
+    ("regression", "csv", "Adam", "onecycle", "32-true", False, False, False, False, False, "rich"),
+    ("image_classification", "digits", "Adam", "step", "32-true", False, True, False, True, True, "tqdm"),
+    ("tabular_classification", "csv", "SGD", "onecycle", "16-mixed", False, True, True, True, False, "tqdm"),
+    ("regression", "csv", "AdamW", "step", "bf16-mixed", True, True, True, False, False, "rich"),
+    ("image_classification", "digits", "AdamW", "none", "16-mixed", True, False, True, True, False, "tqdm"),
+    ("regression", "csv", "SGD", "cosine", "bf16-mixed", False, True, False, True, True, "tqdm"),
+    ("image_classification", "synthetic", "SGD", "plateau", "bf16-mixed", True, False, True, True, False, "rich"),
+    ("tabular_classification", "synthetic", "AdamW", "onecycle", "32-true", True, True, True, True, True, "rich"),
+    ("tabular_classification", "synthetic", "Adam", "none", "16-mixed", False, True, False, False, False, "rich"),
+    ("tabular_classification", "digits", "AdamW", "cosine", "16-mixed", False, True, False, False, False, "rich"),
+    ("tabular_classification", "synthetic", "SGD", "step", "16-mixed", True, False, False, True, False, "tqdm"),
+    ("image_classification", "digits", "Adam", "onecycle", "bf16-mixed", True, False, False, False, False, "rich"),
+    ("tabular_classification", "digits", "SGD", "plateau", "32-true", False, False, True, False, False, "tqdm"),
+    ("regression", "csv", "Adam", "none", "32-true", False, True, True, True, True, "rich"),
+    ("regression", "csv", "Adam", "plateau", "32-true", True, True, True, True, False, "rich"),
 ]
 
 
 def answer_set_id(answers: dict) -> str:
-    """A readable test id, e.g. adam-cosine-32-true-tb-ckpt-es-rich."""
+    """A readable test id, e.g. image-synthetic-adam-cosine-32-true-tb-ckpt-es-rich."""
     flags = {
         "logger_tensorboard": "tb",
         "logger_csv": "csv",
@@ -48,7 +52,9 @@ def answer_set_id(answers: dict) -> str:
         "callback_early_stopping": "es",
         "callback_lr_monitor": "lrmon",
     }
-    parts = [answers["optimizer"].lower(), answers["scheduler"], answers["precision"]]
+    task = {"image_classification": "image", "tabular_classification": "tabular", "regression": "regression"}
+    parts = [task[answers["task"]], answers["data_source"], answers["optimizer"].lower()]
+    parts += [answers["scheduler"], answers["precision"]]
     parts += [short for key, short in flags.items() if answers[key]]
     parts.append(answers["progress_bar"])
     return "-".join(parts)
@@ -59,6 +65,8 @@ INSTALLED = [SUPPORTED[index] for index in range(5)]
 
 # Answer sets the pre-generation hook refuses, with a fragment of the one line it prints.
 UNSUPPORTED = [
+    ({"task": "image_classification", "data_source": "csv"}, "data_source csv holds rows of numbers, not images"),
+    ({"task": "regression", "data_source": "digits"}, "data_source digits has class labels"),
     (
         {"callback_lr_monitor": True, "logger_tensorboard": False, "logger_csv": False},
         "callback_lr_monitor needs a logger",

@@ -41,7 +41,7 @@ EXPECTED_FILES = [
     "tests/test_tensorboard.py",
 ]
 # Files that belong to options the default answers do not choose.
-NOT_IN_DEFAULT = ["tests/test_csv_logger.py", "tests/test_plateau.py", "licenses"]
+NOT_IN_DEFAULT = ["tests/test_csv_logger.py", "tests/test_plateau.py", "licenses", "src/lightning_project/variants"]
 
 
 def test_default_bake_holds_the_expected_files(default_project):

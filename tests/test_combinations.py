@@ -53,6 +53,7 @@ IMPORT_NAMES = {
     "rich": "rich",
     "pytest": "pytest",
     "pyyaml": "yaml",
+    "scikit-learn": "sklearn",
 }
 
 

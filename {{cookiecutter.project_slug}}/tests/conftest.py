@@ -1,4 +1,8 @@
 {%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv -%}
+{%- set csv_data = cookiecutter.data_source == "csv" -%}
+{% if csv_data -%}
+import csv
+{% endif -%}
 import shutil
 import sys
 from collections.abc import Iterator
@@ -6,8 +10,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+{%- if csv_data %}
+import torch
+{%- endif %}
 {%- if cookiecutter.callback_checkpoint %}
 from pytorch_lightning import Callback, LightningModule, Trainer
+{%- endif %}
+{%- if cookiecutter.callback_checkpoint %}
+
+from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 {%- endif %}
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -15,8 +26,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RUN_DIR = Path("{{ "logs/default/version_0" if logged else "runs" }}")
 {%- if cookiecutter.callback_checkpoint %}
 CHECKPOINT_DIR = RUN_DIR / "checkpoints"
-STEPS_PER_EPOCH = 8  # 2048 training samples in batches of 256
 {%- endif %}
+# Long enough for the default run to learn {{ "the digits" if cookiecutter.data_source == "digits" else "its data" }} well.
+TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
 # Keep test output short; everything else is the configuration a user gets.
 QUIET = ["--trainer.enable_model_summary=false"]
 
@@ -27,10 +39,48 @@ class TrainedRun(NamedTuple):
 
 
 def make_workdir(path: Path) -> Path:
+{%- if csv_data %}
+    """A folder that looks like the project root: `configs/` and an example `data/train.csv`."""
+    shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
+    write_example_csv(path / "data" / "train.csv")
+    return path
+
+
+def write_example_csv(path: Path, num_rows: int = 6000, seed: int = 0) -> None:
+{%- if cookiecutter.task == "tabular_classification" %}
+    """A learnable table: the target is the class whose centre the row is nearest to."""
+    generator = torch.Generator().manual_seed(seed)
+    features = torch.randn(num_rows, 8, generator=generator)
+    centres = 2 * torch.randn(3, 8, generator=generator)
+    targets = torch.cdist(features, centres).argmin(dim=1).tolist()
+{%- else %}
+    """A learnable table: the target is a smooth function of the features."""
+    generator = torch.Generator().manual_seed(seed)
+    features = torch.randn(num_rows, 8, generator=generator)
+    targets = (features[:, 0] - 0.5 * features[:, 1] + torch.sin(features[:, 2])).tolist()
+{%- endif %}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([*(f"x{index}" for index in range(8)), "target"])
+        writer.writerows([*row, target] for row, target in zip(features.tolist(), targets, strict=True))
+{%- else %}
     """A folder that looks like the project root: `configs/` and nothing else."""
     shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
     return path
+{%- endif %}
 {%- if cookiecutter.callback_checkpoint %}
+
+
+def default_data(root: Path) -> {{ cookiecutter.__datamodule_class }}:
+    """The data module of the default configuration, as a run in ``root`` sees it."""
+{%- if cookiecutter.data_source == "synthetic" %}
+    return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data"))
+{%- elif cookiecutter.data_source == "digits" %}
+    return {{ cookiecutter.__datamodule_class }}()
+{%- elif csv_data %}
+    return {{ cookiecutter.__datamodule_class }}(path=str(root / "data" / "train.csv"))
+{%- endif %}
 
 
 class StopAfterOneEpoch(Callback):
@@ -63,5 +113,5 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedRun]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.chdir(path)
         monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.package_name }}"])
-        cli = run_cli(["fit", "--trainer.max_epochs=3", *QUIET])
+        cli = run_cli(["fit", f"--trainer.max_epochs={TRAIN_EPOCHS}", *QUIET])
         yield TrainedRun(path, {name: float(value) for name, value in cli.trainer.callback_metrics.items()})

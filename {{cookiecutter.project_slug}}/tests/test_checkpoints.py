@@ -1,5 +1,6 @@
 """Checkpoints: the best and the last are saved, reload under weights_only, drive test and predict, and resume."""
 {%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set metric = "mae" if cookiecutter.task == "regression" else "acc" %}
 {%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}
 
 from pathlib import Path
@@ -8,12 +9,10 @@ import pytest
 import torch
 from pytorch_lightning import Trainer
 
-from {{ cookiecutter.package_name }} import ImageClassifier, SyntheticDataModule
 from {{ cookiecutter.package_name }}.cli import run_cli
+from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, STEPS_PER_EPOCH, TrainedRun
-
-NUM_CLASSES = 10
+from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, TrainedRun, default_data
 
 
 def best_checkpoint(root: Path) -> Path:
@@ -34,13 +33,13 @@ def test_run_folder_holds_config_and_checkpoints(trained: TrainedRun) -> None:
 def test_best_checkpoint_reloads_under_weights_only(trained: TrainedRun) -> None:
     path = best_checkpoint(trained.path)
     checkpoint = torch.load(path, weights_only=True)
-    assert checkpoint["hyper_parameters"]["num_classes"] == NUM_CLASSES
+    assert checkpoint["hyper_parameters"]["lr"] > 0
 
-    model = ImageClassifier.load_from_checkpoint(path)
-    data = SyntheticDataModule(data_dir=str(trained.path / "data"))
+    model = {{ cookiecutter.__model_class }}.load_from_checkpoint(path)
+    data = default_data(trained.path)
     trainer = Trainer(precision="{{ cookiecutter.precision }}", logger=False, enable_progress_bar=False, enable_model_summary=False)
     (metrics,) = trainer.test(model, datamodule=data)
-    assert metrics["test_acc"] == pytest.approx(trained.metrics["test_acc"])
+    assert metrics["test_{{ metric }}"] == pytest.approx(trained.metrics["test_{{ metric }}"])
 
 
 {% if new_run_on_resume -%}
@@ -52,16 +51,21 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
     ckpt = str(best_checkpoint(trained.path))
 
     tested = run_cli(["test", "--ckpt_path", ckpt, *QUIET])
-    assert float(tested.trainer.callback_metrics["test_acc"]) == pytest.approx(trained.metrics["test_acc"])
+    assert float(tested.trainer.callback_metrics["test_{{ metric }}"]) == pytest.approx(trained.metrics["test_{{ metric }}"])
 
     run_cli(["predict", "--ckpt_path", ckpt, *QUIET])
     predictions = torch.load(trained.path / "predictions" / "predictions.pt")
-    data = SyntheticDataModule(data_dir=str(trained.path / "data"))
+    data = default_data(trained.path)
     data.setup("predict")
-    _, labels = data.splits["test"].tensors
-    assert predictions.shape == labels.shape
+    _, targets = data.splits["test"].tensors
+    assert predictions.shape == targets.shape
+{%- if cookiecutter.task == "regression" %}
+    assert predictions.dtype == torch.float32
+    assert (predictions - targets).abs().mean() < 0.4
+{%- else %}
     assert predictions.dtype == torch.int64
-    assert (predictions == labels).float().mean() >= 0.9
+    assert (predictions == targets).float().mean() >= 0.9
+{%- endif %}
 {%- if cookiecutter.logger_tensorboard %}
     # Both ran in the checkpoint's run folder: no new version, their configs beside the fit's.
     assert (trained.path / RUN_DIR / "config-test.yaml").is_file()
@@ -78,13 +82,14 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
 def test_fit_ckpt_path_last_resumes_an_interrupted_run(workdir: Path) -> None:
     interrupted = ["fit", "--trainer.max_epochs=2", "--trainer.callbacks+=tests.conftest.StopAfterOneEpoch"]
     first = run_cli([*interrupted, *QUIET])
-    assert first.trainer.global_step == STEPS_PER_EPOCH
+    steps_per_epoch = first.trainer.global_step
+    assert first.trainer.current_epoch == 1
 
     resumed = run_cli(["fit", "--ckpt_path", "last", "--trainer.max_epochs=2", *QUIET])
     assert resumed.trainer.current_epoch == 2
-    assert resumed.trainer.global_step == 2 * STEPS_PER_EPOCH
+    assert resumed.trainer.global_step == 2 * steps_per_epoch
     last = torch.load(Path(resumed.trainer.log_dir, "checkpoints", "last.ckpt"), weights_only=True)
-    assert last["global_step"] == 2 * STEPS_PER_EPOCH
+    assert last["global_step"] == 2 * steps_per_epoch
 {%- if cookiecutter.logger_tensorboard %}
     assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0"]
 {%- elif new_run_on_resume %}

@@ -3,7 +3,7 @@
 import csv
 from pathlib import Path
 
-from .conftest import TrainedRun
+from .conftest import TRAIN_EPOCHS, TrainedRun
 
 CSV_RUN_DIR = Path("logs/{{ "csv" if cookiecutter.logger_tensorboard else "default" }}/version_0")
 
@@ -11,10 +11,15 @@ CSV_RUN_DIR = Path("logs/{{ "csv" if cookiecutter.logger_tensorboard else "defau
 def test_metrics_are_in_the_csv_log(trained: TrainedRun) -> None:
     with (trained.path / CSV_RUN_DIR / "metrics.csv").open(newline="") as file:
         rows = list(csv.DictReader(file))
-    val_acc = [float(row["val_acc"]) for row in rows if row["val_acc"]]
-    assert len(val_acc) == 3
+{%- set metric = "mae" if cookiecutter.task == "regression" else "acc" %}
+    val_{{ metric }} = [float(row["val_{{ metric }}"]) for row in rows if row["val_{{ metric }}"]]
+    assert len(val_{{ metric }}) == TRAIN_EPOCHS
+{%- if cookiecutter.task == "regression" %}
+    assert min(val_mae) < 0.4
+{%- else %}
     assert max(val_acc) >= 0.9
-    assert {"train_loss", "val_loss", "test_acc"} <= set(rows[0])
+{%- endif %}
+    assert {"train_loss", "val_loss", "test_{{ metric }}"} <= set(rows[0])
 {%- if cookiecutter.callback_lr_monitor %}
     assert "lr-{{ cookiecutter.optimizer }}" in rows[0]
 {%- endif %}

@@ -8,8 +8,8 @@ from jsonargparse import Namespace
 {%- endif %}
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
-from {{ cookiecutter.package_name }}.data import SyntheticDataModule
-from {{ cookiecutter.package_name }}.model import ImageClassifier
+from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
+from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
 DEFAULT_CONFIG = "configs/config.yaml"
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
@@ -27,8 +27,15 @@ class CLI(LightningCLI):
 {%- endif %}
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        parser.link_arguments("data.num_classes", "model.num_classes")
-        parser.link_arguments("data.image_size", "model.image_size")
+        # The model's input and output sizes come from the data module once it exists.
+{%- if cookiecutter.task == "image_classification" %}
+        for size in ("num_classes", "in_channels", "image_size"):
+{%- elif cookiecutter.task == "tabular_classification" %}
+        for size in ("num_classes", "num_features"):
+{%- else %}
+        for size in ("num_features",):
+{%- endif %}
+            parser.link_arguments(f"data.{size}", f"model.{size}", apply_on="instantiate")
 {%- if run_folders %}
 
     def before_instantiate_classes(self) -> None:
@@ -91,8 +98,8 @@ def is_run_checkpoint(checkpoint: Path, run_root: Path) -> bool:
 def run_cli(args: list[str] | None = None) -> CLI:
     """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
     return CLI(
-        ImageClassifier,
-        SyntheticDataModule,
+        {{ cookiecutter.__model_class }},
+        {{ cookiecutter.__datamodule_class }},
         parser_kwargs={subcommand: {"default_config_files": [DEFAULT_CONFIG]} for subcommand in SUBCOMMANDS},
         # configure_optimizers is the model's own: no optimizer or scheduler keys in the config.
         auto_configure_optimizers=False,

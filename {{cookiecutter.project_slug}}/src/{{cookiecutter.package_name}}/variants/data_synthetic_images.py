@@ -33,8 +33,9 @@ def make_synthetic_images(
 class SyntheticDataModule(pl.LightningDataModule):
     """Synthetic image classification data, written once to ``data_dir`` and read back in ``setup``.
 
-    Replace ``prepare_data`` with your download step and ``setup`` with your parsing:
-    the rest of the project only needs the four dataloaders, ``num_classes`` and ``image_size``.
+    Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
+    project only needs the four dataloaders and the ``num_classes``, ``in_channels`` and ``image_size``
+    properties, which the command line passes on to the model.
     """
 
     def __init__(
@@ -51,6 +52,18 @@ class SyntheticDataModule(pl.LightningDataModule):
         super().__init__()
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
+
+    @property
+    def num_classes(self) -> int:
+        return self.hparams.num_classes
+
+    @property
+    def in_channels(self) -> int:
+        return 1
+
+    @property
+    def image_size(self) -> int:
+        return self.hparams.image_size
 
     @property
     def data_path(self) -> Path:
@@ -74,23 +87,4 @@ class SyntheticDataModule(pl.LightningDataModule):
         for split in needed:
             self.splits[split] = TensorDataset(*splits[split])
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test")
-
-    def predict_dataloader(self) -> DataLoader:
-        return self._loader("test")
-
-    def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
-        return DataLoader(
-            self.splits[split],
-            batch_size=self.hparams.batch_size,
-            shuffle=shuffle,
-            num_workers=self.hparams.num_workers,
-            persistent_workers=self.hparams.num_workers > 0,
-        )
+{% include "dataloaders.py.j2" %}

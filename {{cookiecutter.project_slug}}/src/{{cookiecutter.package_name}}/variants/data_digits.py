@@ -1,0 +1,62 @@
+{%- set image = cookiecutter.task == "image_classification" -%}
+"""The data: scikit-learn's bundled handwritten digits (1797 images of 8x8 pixels, 10 classes)."""
+
+import pytorch_lightning as pl
+import torch
+from sklearn.datasets import load_digits
+from torch import Tensor
+from torch.utils.data import DataLoader, TensorDataset
+
+
+{% include "split.py.j2" %}
+
+class DigitsDataModule(pl.LightningDataModule):
+    """The digits data set that ships with scikit-learn: no download, so no ``prepare_data``.
+
+    Pixels are scaled to [0, 1] and served as {{ "1x8x8 images" if image else "rows of 64 features" }}. The
+    rows are split once, with ``seed``, into train, val and test.
+    """
+
+    def __init__(
+        self,
+        val_fraction: float = 0.15,
+        test_fraction: float = 0.15,
+        seed: int = 0,
+        batch_size: int = 32,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.splits: dict[str, TensorDataset] = {}
+
+    @property
+    def num_classes(self) -> int:
+        return 10
+{%- if image %}
+
+    @property
+    def in_channels(self) -> int:
+        return 1
+
+    @property
+    def image_size(self) -> int:
+        return 8
+{%- else %}
+
+    @property
+    def num_features(self) -> int:
+        return 64
+{%- endif %}
+
+    def setup(self, stage: str) -> None:
+        """Load and split the data (the same split for every stage)."""
+        digits = load_digits()
+        features = torch.tensor(digits.data, dtype=torch.float32) / 16.0
+        targets = torch.tensor(digits.target, dtype=torch.long)
+{%- if image %}
+        features = features.reshape(-1, 1, 8, 8)
+{%- endif %}
+        h = self.hparams
+        self.splits = split(features, targets, h.val_fraction, h.test_fraction, h.seed)
+
+{% include "dataloaders.py.j2" %}

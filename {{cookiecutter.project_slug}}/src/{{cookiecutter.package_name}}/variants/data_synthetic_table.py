@@ -1,0 +1,109 @@
+{%- set classify = cookiecutter.task == "tabular_classification" -%}
+"""The data: a LightningDataModule that prepares, splits and serves the data set."""
+
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, TensorDataset
+
+SPLITS = ("train", "val", "test")
+
+
+{% if classify -%}
+def make_synthetic_table(
+    num_samples: int, num_features: int, num_classes: int, noise: float, seed: int
+) -> dict[str, tuple[Tensor, Tensor]]:
+    """Draw labelled rows around one random centre per class.
+
+    The same seed gives the same data on every machine and process, and the
+    classes are learnable: each row is its class centre plus Gaussian noise.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    centres = torch.randn(num_classes, num_features, generator=generator)
+    splits = {}
+    for split in SPLITS:
+        labels = torch.randint(num_classes, (num_samples,), generator=generator)
+        features = centres[labels] + noise * torch.randn(num_samples, num_features, generator=generator)
+        splits[split] = (features, labels)
+    return splits
+{%- else -%}
+def make_synthetic_table(
+    num_samples: int, num_features: int, noise: float, seed: int
+) -> dict[str, tuple[Tensor, Tensor]]:
+    """Draw rows of standard normal features and a target that depends on them, plus noise.
+
+    The same seed gives the same data on every machine and process. The target mixes a
+    linear part and a smooth non-linear one, with unit variance before the noise.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    weights = torch.randn(num_features, generator=generator) / num_features**0.5
+    splits = {}
+    for split in SPLITS:
+        features = torch.randn(num_samples, num_features, generator=generator)
+        signal = 0.8 * features @ weights + 0.6 * torch.sin(2 * features[:, 0])
+        targets = signal + noise * torch.randn(num_samples, generator=generator)
+        splits[split] = (features, targets)
+    return splits
+{%- endif %}
+
+
+class SyntheticDataModule(pl.LightningDataModule):
+    """Synthetic {{ "classification" if classify else "regression" }} data, written once to ``data_dir`` and read back in ``setup``.
+
+    Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
+    project only needs the four dataloaders and the {{ "``num_features`` and ``num_classes`` properties" if classify else "``num_features`` property" }},
+    which the command line passes on to the model.
+    """
+
+    def __init__(
+        self,
+        data_dir: str = "data",
+        num_features: int = 20,
+{%- if classify %}
+        num_classes: int = 4,
+{%- endif %}
+        samples_per_split: int = 2048,
+        noise: float = {{ "1.5" if classify else "0.1" }},
+        seed: int = 0,
+        batch_size: int = 256,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.splits: dict[str, TensorDataset] = {}
+
+    @property
+    def num_features(self) -> int:
+        return self.hparams.num_features
+{%- if classify %}
+
+    @property
+    def num_classes(self) -> int:
+        return self.hparams.num_classes
+{%- endif %}
+
+    @property
+    def data_path(self) -> Path:
+        h = self.hparams
+        {{ 'name = f"synthetic-f{h.num_features}-c{h.num_classes}-n{h.samples_per_split}-noise{h.noise}-seed{h.seed}.pt"' if classify else 'name = f"synthetic-f{h.num_features}-n{h.samples_per_split}-noise{h.noise}-seed{h.seed}.pt"' }}
+        return Path(h.data_dir) / name
+
+    def prepare_data(self) -> None:
+        """Write the data set once per machine (Lightning calls this on one process only)."""
+        if self.data_path.exists():
+            return
+        h = self.hparams
+        {{ "splits = make_synthetic_table(h.samples_per_split, h.num_features, h.num_classes, h.noise, h.seed)" if classify else "splits = make_synthetic_table(h.samples_per_split, h.num_features, h.noise, h.seed)" }}
+        self.data_path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(splits, self.data_path)
+
+    def setup(self, stage: str) -> None:
+        """Load the splits that ``stage`` ("fit", "validate", "test" or "predict") needs."""
+        needed = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",), "predict": ("test",)}[stage]
+        splits = torch.load(self.data_path, weights_only=True)
+        for split in needed:
+            self.splits[split] = TensorDataset(*splits[split])
+
+{% include "dataloaders.py.j2" %}

@@ -1,0 +1,78 @@
+{%- set image = cookiecutter.task == "image_classification" -%}
+"""The LightningModule: how the network is trained, evaluated and used for prediction."""
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+from torchmetrics.classification import MulticlassAccuracy
+
+from {{ cookiecutter.package_name }}.net import {{ "ConvNet" if image else "MLP" }}
+
+Batch = tuple[Tensor, Tensor]
+
+
+class {{ cookiecutter.__model_class }}(pl.LightningModule):
+    """Classify {{ "images with :class:`ConvNet`" if image else "rows of features with :class:`MLP`" }}, tracking loss and accuracy per stage.
+
+    The hyperparameters are plain numbers, so checkpoints load under torch's
+    ``weights_only`` loading and ``hparams.yaml`` describes the whole model.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+{%- if image %}
+        in_channels: int = 1,
+        image_size: int = 16,
+        hidden_channels: int = 16,
+{%- else %}
+        num_features: int = 20,
+        hidden_size: int = 64,
+        num_layers: int = 2,
+        dropout: float = 0.1,
+{%- endif %}
+{% include "optimizer_arguments.py.j2" %}    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+{%- if image %}
+        self.net = ConvNet(in_channels, image_size, num_classes, hidden_channels)
+{%- else %}
+        self.net = MLP(num_features, num_classes, hidden_size, num_layers, dropout)
+{%- endif %}
+        # Accuracy over all samples (micro), one metric object per stage.
+        self.train_acc = MulticlassAccuracy(num_classes, average="micro")
+        self.val_acc = MulticlassAccuracy(num_classes, average="micro")
+        self.test_acc = MulticlassAccuracy(num_classes, average="micro")
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+    def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
+        x, y = batch
+        logits = self(x)
+        loss = F.cross_entropy(logits, y)
+        self.train_acc(logits, y)
+        self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=False)
+        self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        x, y = batch
+        logits = self(x)
+        self.val_acc(logits, y)
+        self.log("val_loss", F.cross_entropy(logits, y), prog_bar=True, sync_dist=True)
+        self.log("val_acc", self.val_acc, prog_bar=True)
+
+    def test_step(self, batch: Batch, batch_idx: int) -> None:
+        x, y = batch
+        logits = self(x)
+        self.test_acc(logits, y)
+        self.log("test_loss", F.cross_entropy(logits, y), sync_dist=True)
+        self.log("test_acc", self.test_acc)
+
+    def predict_step(self, batch: Batch, batch_idx: int) -> Tensor:
+        x, _ = batch
+        return self(x).argmax(dim=1)
+
+{% include "configure_optimizers.py.j2" %}
