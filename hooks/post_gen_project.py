@@ -22,6 +22,8 @@ CHOSEN_VARIANTS = {
 DATA_MODULES = {
     ("image_classification", "synthetic"): "data_synthetic_images.py",
     ("image_classification", "digits"): "data_digits.py",
+    ("image_classification", "image_folder"): "data_image_folder.py",
+    ("image_classification", "mnist"): "data_mnist.py",
     ("tabular_classification", "synthetic"): "data_synthetic_table.py",
     ("tabular_classification", "digits"): "data_digits.py",
     ("tabular_classification", "csv"): "data_csv.py",
@@ -35,6 +37,7 @@ MANIFEST = {
     "logger_tensorboard": {True: ["tests/test_tensorboard.py"]},
     "logger_csv": {True: ["tests/test_csv_logger.py"]},
     "scheduler": {"plateau": ["tests/test_plateau.py"]},
+    "data_source": {"mnist": ["tests/test_mnist_download.py"]},
 }
 
 

@@ -24,6 +24,26 @@ RULES = [
         " or digits, or choose task tabular_classification or regression",
     },
     {
+        "when": {"task": "tabular_classification", "data_source": "image_folder"},
+        "message": "data_source image_folder holds images, not rows of numbers: for tabular_classification choose"
+        " synthetic, digits or csv, or choose task image_classification",
+    },
+    {
+        "when": {"task": "tabular_classification", "data_source": "mnist"},
+        "message": "data_source mnist holds images: for tabular_classification choose synthetic, digits or csv,"
+        " or choose task image_classification",
+    },
+    {
+        "when": {"task": "regression", "data_source": "image_folder"},
+        "message": "data_source image_folder has class labels, not numbers to predict: for regression choose"
+        " synthetic or csv, or choose task image_classification",
+    },
+    {
+        "when": {"task": "regression", "data_source": "mnist"},
+        "message": "data_source mnist has class labels, not numbers to predict: for regression choose synthetic"
+        " or csv, or choose task image_classification",
+    },
+    {
         "when": {"task": "regression", "data_source": "digits"},
         "message": "data_source digits has class labels, not numbers to predict: for regression choose synthetic"
         " or csv, or choose task image_classification or tabular_classification",

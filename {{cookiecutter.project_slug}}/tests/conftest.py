@@ -1,7 +1,10 @@
 {%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv -%}
 {%- set csv_data = cookiecutter.data_source == "csv" -%}
+{%- set source = cookiecutter.data_source -%}
 {% if csv_data -%}
 import csv
+{% elif source == "mnist" -%}
+import gzip
 {% endif -%}
 import shutil
 import sys
@@ -9,12 +12,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+{% if source == "mnist" -%}
+import numpy as np
+{% endif -%}
 import pytest
-{%- if csv_data %}
+{%- if csv_data or source in ("image_folder", "mnist") %}
 import torch
+{%- endif %}
+{%- if source == "image_folder" %}
+from PIL import Image
 {%- endif %}
 {%- if cookiecutter.callback_checkpoint %}
 from pytorch_lightning import Callback, LightningModule, Trainer
+{%- endif %}
+{%- if source in ("image_folder", "mnist") %}
+from torch.nn import functional as F
 {%- endif %}
 {%- if cookiecutter.callback_checkpoint %}
 
@@ -64,6 +76,48 @@ def write_example_csv(path: Path, num_rows: int = 6000, seed: int = 0) -> None:
         writer = csv.writer(file)
         writer.writerow([*(f"x{index}" for index in range(8)), "target"])
         writer.writerows([*row, target] for row, target in zip(features.tolist(), targets, strict=True))
+{%- elif source == "image_folder" %}
+    """A folder that looks like the project root: `configs/` and an example `data/images/` folder."""
+    shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
+    write_example_images(path / "data" / "images")
+    return path
+
+
+def write_example_images(root: Path, per_class: int = 200, seed: int = 0) -> None:
+    """Three classes of 16x16 colour PNGs, each a smooth random pattern plus noise."""
+    generator = torch.Generator().manual_seed(seed)
+    patterns = F.interpolate(torch.rand(3, 3, 4, 4, generator=generator), size=16, mode="bilinear")
+    for label, pattern in enumerate(patterns):
+        folder = root / f"class_{label}"
+        folder.mkdir(parents=True)
+        for index in range(per_class):
+            image = (pattern + 0.1 * torch.randn(3, 16, 16, generator=generator)).clamp(0, 1)
+            pixels = (image * 255).to(torch.uint8).permute(1, 2, 0).flatten().tolist()
+            Image.frombytes("RGB", (16, 16), bytes(pixels)).save(folder / f"{index:04d}.png")
+{%- elif source == "mnist" %}
+    """A folder that looks like the project root: `configs/` and stand-in MNIST files, so nothing is downloaded."""
+    shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
+    write_fake_mnist(path / "data" / "mnist")
+    return path
+
+
+def write_fake_mnist(folder: Path, num_train: int = 7000, num_test: int = 1000, seed: int = 0) -> None:
+    """The four MNIST idx files, filled with learnable stand-ins: one smooth pattern per digit plus noise."""
+    generator = torch.Generator().manual_seed(seed)
+    patterns = F.interpolate(torch.rand(10, 1, 7, 7, generator=generator), size=28, mode="bilinear")[:, 0]
+    folder.mkdir(parents=True, exist_ok=True)
+    for prefix, count in (("train", num_train), ("t10k", num_test)):
+        labels = torch.randint(10, (count,), generator=generator)
+        images = (patterns[labels] + 0.2 * torch.randn(count, 28, 28, generator=generator)).clamp(0, 1)
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", (images * 255).to(torch.uint8).numpy())
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels.to(torch.uint8).numpy())
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write unsigned bytes in the idx format: zero, zero, type 8, the number of dimensions, the sizes, the data."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(size.to_bytes(4, "big") for size in array.shape)
+    with gzip.open(path, "wb", compresslevel=1) as file:
+        file.write(header + array.tobytes())
 {%- else %}
     """A folder that looks like the project root: `configs/` and nothing else."""
     shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
@@ -80,6 +134,10 @@ def default_data(root: Path) -> {{ cookiecutter.__datamodule_class }}:
     return {{ cookiecutter.__datamodule_class }}()
 {%- elif csv_data %}
     return {{ cookiecutter.__datamodule_class }}(path=str(root / "data" / "train.csv"))
+{%- elif source == "image_folder" %}
+    return {{ cookiecutter.__datamodule_class }}(root=str(root / "data" / "images"))
+{%- elif source == "mnist" %}
+    return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data" / "mnist"))
 {%- endif %}
 
 

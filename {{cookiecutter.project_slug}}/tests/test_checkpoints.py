@@ -57,7 +57,7 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
     predictions = torch.load(trained.path / "predictions" / "predictions.pt")
     data = default_data(trained.path)
     data.setup("predict")
-    _, targets = data.splits["test"].tensors
+    targets = torch.cat([target for _, target in data.predict_dataloader()])
     assert predictions.shape == targets.shape
 {%- if cookiecutter.task == "regression" %}
     assert predictions.dtype == torch.float32

@@ -41,7 +41,7 @@ def test_print_config_shows_defaults_and_command_line_overrides(
 {%- endif %}
     assert config["trainer"]["precision"] == "{{ cookiecutter.precision }}"
     assert (config["trainer"]["max_epochs"], config["model"]["lr"]) == (3, 0.01)
-    assert config["data"]["batch_size"] == {{ {"synthetic": 256, "digits": 32, "csv": 64}[cookiecutter.data_source] }}
+    assert config["data"]["batch_size"] == {{ {"synthetic": 256 if cookiecutter.task == "image_classification" else 64, "digits": 32, "csv": 64, "image_folder": 64, "mnist": 256}[cookiecutter.data_source] }}
     assert config["seed_everything"] == 42
 
 

@@ -67,7 +67,7 @@ class SyntheticDataModule(pl.LightningDataModule):
         samples_per_split: int = 2048,
         noise: float = {{ "1.5" if classify else "0.1" }},
         seed: int = 0,
-        batch_size: int = 256,
+        batch_size: int = 64,
         num_workers: int = 0,
     ) -> None:
         super().__init__()

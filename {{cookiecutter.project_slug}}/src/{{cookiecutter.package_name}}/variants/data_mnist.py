@@ -1,0 +1,84 @@
+"""The data: MNIST (70000 handwritten digits of 28x28 pixels), downloaded once and parsed with numpy."""
+
+import gzip
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+FILES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read a gzipped idx file: a magic number whose last byte is the number of dimensions, the sizes, the bytes."""
+    with gzip.open(path, "rb") as file:
+        data = file.read()
+    num_dims = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(num_dims))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * num_dims).reshape(shape)
+
+
+class MNISTDataModule(pl.LightningDataModule):
+    """MNIST from its idx files: ``prepare_data`` downloads them to ``data_dir`` (once), ``setup`` parses them.
+
+    The last ``val_size`` training images are the validation split; the 10000 test images are the test split.
+    """
+
+    def __init__(
+        self,
+        data_dir: str = "data/mnist",
+        url: str = "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        val_size: int = 5000,
+        batch_size: int = 256,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.splits: dict[str, TensorDataset] = {}
+
+    @property
+    def num_classes(self) -> int:
+        return 10
+
+    @property
+    def in_channels(self) -> int:
+        return 1
+
+    @property
+    def image_size(self) -> int:
+        return 28
+
+    def prepare_data(self) -> None:
+        """Download the four files that are not in ``data_dir`` yet (Lightning calls this on one process only)."""
+        data_dir = Path(self.hparams.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for name in FILES.values():
+            target = data_dir / name
+            if target.exists():
+                continue
+            partial = target.with_suffix(".part")
+            urllib.request.urlretrieve(self.hparams.url.rstrip("/") + "/" + name, partial)
+            partial.replace(target)
+
+    def setup(self, stage: str) -> None:
+        """Parse the files into tensors: pixels scaled to [0, 1], one channel."""
+        data_dir = Path(self.hparams.data_dir)
+        arrays = {key: read_idx(data_dir / name) for key, name in FILES.items()}
+        images = {split: torch.tensor(arrays[f"{split}_images"]).unsqueeze(1) / 255.0 for split in ("train", "test")}
+        labels = {split: torch.tensor(arrays[f"{split}_labels"], dtype=torch.long) for split in ("train", "test")}
+        val = self.hparams.val_size
+        self.splits = {
+            "train": TensorDataset(images["train"][:-val], labels["train"][:-val]),
+            "val": TensorDataset(images["train"][-val:], labels["train"][-val:]),
+            "test": TensorDataset(images["test"], labels["test"]),
+        }
+
+{% include "dataloaders.py.j2" %}
