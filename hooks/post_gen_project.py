@@ -36,6 +36,8 @@ MANIFEST = {
     "callback_checkpoint": {True: ["tests/test_checkpoints.py"]},
     "logger_tensorboard": {True: ["tests/test_tensorboard.py"]},
     "logger_csv": {True: ["tests/test_csv_logger.py"]},
+    "logger_wandb": {True: ["tests/test_wandb.py"]},
+    "logger_mlflow": {True: ["tests/test_mlflow.py"]},
     "scheduler": {"plateau": ["tests/test_plateau.py"]},
     "data_source": {"mnist": ["tests/test_mnist_download.py"]},
 }

@@ -49,9 +49,15 @@ RULES = [
         " or csv, or choose task image_classification or tabular_classification",
     },
     {
-        "when": {"callback_lr_monitor": True, "logger_tensorboard": False, "logger_csv": False},
-        "message": "callback_lr_monitor needs a logger to write to: answer yes to logger_tensorboard or logger_csv,"
-        " or no to callback_lr_monitor",
+        "when": {
+            "callback_lr_monitor": True,
+            "logger_tensorboard": False,
+            "logger_csv": False,
+            "logger_wandb": False,
+            "logger_mlflow": False,
+        },
+        "message": "callback_lr_monitor needs a logger to write to: answer yes to one of logger_tensorboard,"
+        " logger_csv, logger_wandb or logger_mlflow, or no to callback_lr_monitor",
     },
 ]
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -5,6 +5,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from cookiecutter.exceptions import FailedHookException
 
 from .conftest import TEMPLATE_DIR, jinja_leftovers, ruff
@@ -148,3 +149,22 @@ def test_bad_answers_are_refused_with_one_clear_line(cookies, tmpdir, capfd, ans
     assert message in errors[0]
     # pytest-cookies bakes into tmpdir/cookies/bakeNN: nothing may be left there.
     assert [path for path in Path(tmpdir, "cookies").rglob("*") if path.is_file()] == []
+
+
+def test_ci_workflow_parses_and_runs_the_readme_commands(default_project):
+    workflow = yaml.safe_load((default_project / ".github/workflows/tests.yml").read_text())
+    commands = "\n".join(step.get("run", "") for step in workflow["jobs"]["test"]["steps"])
+    readme = (default_project / "README.md").read_text()
+    for command in ('pip install -e ".[dev]"', "pytest", "ruff check .", "ruff format --check ."):
+        assert command in commands
+    assert 'pip install -e ".[dev]"' in readme
+    assert "--index-url https://download.pytorch.org/whl/cpu" in commands
+
+
+def test_makefile_and_pre_commit_use_the_project_environment(default_project):
+    makefile = (default_project / "Makefile").read_text()
+    for target in ("install:", "test:", "lint:", "train:"):
+        assert target in makefile
+    hooks = yaml.safe_load((default_project / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in hooks["repos"]] == ["local"]
+    assert {hook["entry"].split()[0] for hook in hooks["repos"][0]["hooks"]} == {"ruff"}

@@ -56,6 +56,8 @@ IMPORT_NAMES = {
     "scikit-learn": "sklearn",
     "pillow": "PIL",
     "numpy": "numpy",
+    "wandb": "wandb",
+    "mlflow-skinny": "mlflow",
 }
 
 

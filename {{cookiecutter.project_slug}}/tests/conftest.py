@@ -19,6 +19,9 @@ import pytest
 {%- if csv_data or source in ("image_folder", "mnist") %}
 import torch
 {%- endif %}
+{%- if cookiecutter.logger_wandb %}
+import wandb
+{%- endif %}
 {%- if source == "image_folder" %}
 from PIL import Image
 {%- endif %}
@@ -155,6 +158,15 @@ def plain_argv(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.package_name }}"])
 
 
+{% if cookiecutter.logger_wandb -%}
+@pytest.fixture(autouse=True)
+def finish_wandb_run() -> Iterator[None]:
+    """Each test's runs get their own W&B run, as separate commands do: end the one a test leaves open."""
+    yield
+    wandb.finish()
+
+
+{% endif -%}
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run from a fresh copy of the project root, so everything a run writes lands in tmp_path."""

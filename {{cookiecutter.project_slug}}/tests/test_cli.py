@@ -28,14 +28,14 @@ def test_print_config_shows_defaults_and_command_line_overrides(
         run_cli(["fit", "--print_config", "--trainer.max_epochs=3", "--model.lr=0.01"])
     assert exit_info.value.code == 0
     config = yaml.safe_load(capsys.readouterr().out)
-{%- if cookiecutter.logger_tensorboard and cookiecutter.logger_csv %}
-    assert [logger["class_path"] for logger in config["trainer"]["logger"]] == [
-        "pytorch_lightning.loggers.TensorBoardLogger",
-        "pytorch_lightning.loggers.CSVLogger",
-    ]
-{%- elif cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
-    expected_logger = "pytorch_lightning.loggers.{{ "TensorBoardLogger" if cookiecutter.logger_tensorboard else "CSVLogger" }}"
-    assert config["trainer"]["logger"]["class_path"] == expected_logger
+{%- set loggers = [] %}
+{%- if cookiecutter.logger_tensorboard %}{% set _ = loggers.append("TensorBoardLogger") %}{% endif %}
+{%- if cookiecutter.logger_csv %}{% set _ = loggers.append("CSVLogger") %}{% endif %}
+{%- if cookiecutter.logger_wandb %}{% set _ = loggers.append("WandbLogger") %}{% endif %}
+{%- if cookiecutter.logger_mlflow %}{% set _ = loggers.append("MLFlowLogger") %}{% endif %}
+{%- if loggers %}
+    loggers = [logger["class_path"].rsplit(".", 1)[1] for logger in config["trainer"]["logger"]]
+    assert loggers == [{{ loggers | map("tojson") | join(", ") }}]
 {%- else %}
     assert config["trainer"]["logger"] is False
 {%- endif %}

@@ -26,7 +26,7 @@ def test_default_fit_beats_chance(trained: TrainedRun) -> None:
     # `fit` tests the {{ "best checkpoint" if cookiecutter.callback_checkpoint else "trained model" }} when it ends.
     assert trained.metrics["test_acc"] >= 0.9
 {%- endif %}
-{%- if not (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+{%- if not (cookiecutter.logger_tensorboard or cookiecutter.logger_csv or cookiecutter.logger_wandb or cookiecutter.logger_mlflow) %}
 
 
 def test_no_logger_writes_no_logs(trained: TrainedRun) -> None:
