@@ -61,6 +61,6 @@ class Regressor(pl.LightningModule):
 
     def predict_step(self, batch: Batch, batch_idx: int) -> Tensor:
         x, _ = batch
-        return self(x)
+        return self(x).float()  # float32 predictions, also under mixed precision
 
 {% include "configure_optimizers.py.j2" %}
