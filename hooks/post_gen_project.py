@@ -16,7 +16,15 @@ CHOSEN_VARIANTS = {
         "image_classification": {"net_conv.py": "net.py", "model_classifier.py": "model.py"},
         "tabular_classification": {"net_mlp.py": "net.py", "model_classifier.py": "model.py"},
         "regression": {"net_mlp.py": "net.py", "model_regressor.py": "model.py"},
+        "gan": {"net_gan.py": "net.py", "model_gan.py": "model.py"},
     },
+}
+# The figure drawn after each validation epoch depends on the task.
+FIGURES = {
+    "image_classification": "figures_confusion_matrix.py",
+    "tabular_classification": "figures_confusion_matrix.py",
+    "regression": "figures_predicted_vs_true.py",
+    "gan": "figures_samples.py",
 }
 # The data module depends on the task and the source (the pre-generation hook refuses other pairs).
 DATA_MODULES = {
@@ -29,10 +37,17 @@ DATA_MODULES = {
     ("tabular_classification", "csv"): "data_csv.py",
     ("regression", "synthetic"): "data_synthetic_table.py",
     ("regression", "csv"): "data_csv.py",
+    ("gan", "synthetic"): "data_synthetic_images.py",
+    ("gan", "digits"): "data_digits.py",
+    ("gan", "image_folder"): "data_image_folder.py",
+    ("gan", "mnist"): "data_mnist.py",
 }
 
 # answer -> value it must have -> files that exist only for that value.
 MANIFEST = {
+    "torch_compile": {True: ["tests/test_compile.py"]},
+    "callback_weight_histograms": {True: [str(PACKAGE / "weight_histograms.py"), "tests/test_weight_histograms.py"]},
+    "callback_figures": {True: ["tests/test_figures.py"]},
     "callback_checkpoint": {True: ["tests/test_checkpoints.py"]},
     "logger_tensorboard": {True: ["tests/test_tensorboard.py"]},
     "logger_csv": {True: ["tests/test_csv_logger.py"]},
@@ -57,6 +72,8 @@ def place_variants(answers: dict) -> None:
         variant: target for key, table in CHOSEN_VARIANTS.items() for variant, target in table[answers[key]].items()
     }
     chosen[DATA_MODULES[answers["task"], answers["data_source"]]] = "data.py"
+    if answers["callback_figures"]:
+        chosen[FIGURES[answers["task"]]] = "figures.py"
     for variant, target in chosen.items():
         (VARIANTS / variant).replace(PACKAGE / target)
     shutil.rmtree(VARIANTS)

@@ -10,6 +10,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 # Modules the rendered project imports or that Python itself needs: a package of that name would shadow them.
 RESERVED_PACKAGE_NAMES = {
     "torch", "pytorch_lightning", "lightning", "torchmetrics", "tensorboard", "jsonargparse", "numpy", "yaml",
+    "matplotlib", "sklearn", "wandb", "mlflow", "rich", "tqdm",
     "tests", "test", "src", "data", "logs", "configs",
     "os", "sys", "io", "re", "json", "math", "random", "time", "types", "typing", "copy", "abc", "pathlib",
     "collections", "functools", "itertools", "logging", "subprocess", "shutil", "tempfile", "dataclasses",
@@ -47,6 +48,31 @@ RULES = [
         "when": {"task": "regression", "data_source": "digits"},
         "message": "data_source digits has class labels, not numbers to predict: for regression choose synthetic"
         " or csv, or choose task image_classification or tabular_classification",
+    },
+    {
+        "when": {"task": "gan", "data_source": "csv"},
+        "message": "data_source csv holds rows of numbers, not images: for gan choose synthetic, digits, image_folder"
+        " or mnist, or choose task tabular_classification or regression",
+    },
+    {
+        "when": {"task": "gan", "callback_early_stopping": True},
+        "message": "a GAN's losses do not settle, so there is nothing to stop early on: for gan answer no to"
+        " callback_early_stopping",
+    },
+    {
+        "when": {"task": "gan", "scheduler": "plateau"},
+        "message": "scheduler plateau needs a validation loss that should fall, which a GAN has not: for gan choose"
+        " cosine, none, step or onecycle",
+    },
+    {
+        "when": {"callback_weight_histograms": True, "logger_tensorboard": False},
+        "message": "callback_weight_histograms writes to TensorBoard: answer yes to logger_tensorboard, or no to"
+        " callback_weight_histograms",
+    },
+    {
+        "when": {"callback_figures": True, "logger_tensorboard": False},
+        "message": "callback_figures draws into TensorBoard: answer yes to logger_tensorboard, or no to"
+        " callback_figures",
     },
     {
         "when": {

@@ -42,7 +42,17 @@ EXPECTED_FILES = [
     "tests/test_tensorboard.py",
 ]
 # Files that belong to options the default answers do not choose.
-NOT_IN_DEFAULT = ["tests/test_csv_logger.py", "tests/test_plateau.py", "licenses", "src/lightning_project/variants"]
+NOT_IN_DEFAULT = [
+    "tests/test_csv_logger.py",
+    "tests/test_plateau.py",
+    "tests/test_compile.py",
+    "tests/test_weight_histograms.py",
+    "tests/test_figures.py",
+    "src/lightning_project/weight_histograms.py",
+    "src/lightning_project/figures.py",
+    "licenses",
+    "src/lightning_project/variants",
+]
 
 
 def test_default_bake_holds_the_expected_files(default_project):

@@ -58,7 +58,33 @@ IMPORT_NAMES = {
     "numpy": "numpy",
     "wandb": "wandb",
     "mlflow-skinny": "mlflow",
+    "matplotlib": "matplotlib",
 }
+
+
+# Files that belong to one answer: present exactly when the answer has this value (the post-generation hook's job).
+OPTION_FILES = [
+    ("torch_compile", True, ["tests/test_compile.py"]),
+    ("callback_weight_histograms", True, ["src/{package}/weight_histograms.py", "tests/test_weight_histograms.py"]),
+    ("callback_figures", True, ["src/{package}/figures.py", "tests/test_figures.py"]),
+    ("callback_checkpoint", True, ["tests/test_checkpoints.py"]),
+    ("logger_tensorboard", True, ["tests/test_tensorboard.py"]),
+    ("logger_csv", True, ["tests/test_csv_logger.py"]),
+    ("logger_wandb", True, ["tests/test_wandb.py"]),
+    ("logger_mlflow", True, ["tests/test_mlflow.py"]),
+    ("scheduler", "plateau", ["tests/test_plateau.py"]),
+    ("data_source", "mnist", ["tests/test_mnist_download.py"]),
+]
+
+
+def misplaced_option_files(project: Path, answers: dict, package: str) -> list[str]:
+    """Option files that are missing although chosen, or present although not chosen."""
+    return [
+        name
+        for key, value, names in OPTION_FILES
+        for name in (template.format(package=package) for template in names)
+        if (project / name).is_file() != (answers[key] == value)
+    ]
 
 
 def declared_modules(project: Path) -> set[str]:
@@ -110,6 +136,8 @@ def test_supported_set_renders_a_clean_project(cookies, answers):
     assert result.exit_code == 0, result.exception
     assert {key: result.context[key] for key in answers} == answers
     project = result.project_path
+    assert misplaced_option_files(project, answers, result.context["package_name"]) == []
+    assert not (project / "src" / result.context["package_name"] / "variants").exists()
     assert jinja_leftovers(project) == []
     check = ruff("check", ".", project=project)
     assert check.returncode == 0, check.stdout

@@ -7,6 +7,7 @@ import csv
 import gzip
 {% endif -%}
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,12 @@ CHECKPOINT_DIR = RUN_DIR / "checkpoints"
 TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
 # Keep test output short; everything else is the configuration a user gets.
 QUIET = ["--trainer.enable_model_summary=false"]
+
+
+def run_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it."""
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=env)
 
 
 class TrainedRun(NamedTuple):

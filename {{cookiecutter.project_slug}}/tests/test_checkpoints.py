@@ -1,6 +1,7 @@
 """Checkpoints: the best and the last are saved, reload under weights_only, drive test and predict, and resume."""
 {%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
-{%- set metric = "mae" if cookiecutter.task == "regression" else "acc" %}
+{%- set metric = {"regression": "mae", "gan": "d_loss"}.get(cookiecutter.task, "acc") %}
+{%- set gan = cookiecutter.task == "gan" %}
 {%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}
 
 from pathlib import Path
@@ -12,11 +13,16 @@ from pytorch_lightning import Trainer
 from {{ cookiecutter.package_name }}.cli import run_cli
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, TrainedRun, default_data
+from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun, default_data
 
 
 def best_checkpoint(root: Path) -> Path:
+{%- if gan %}
+    """The newest epoch's checkpoint: a GAN has no metric to rank its checkpoints by."""
+    (path,) = (root / CHECKPOINT_DIR).glob("epoch=*.ckpt")
+{%- else %}
     (path,) = (root / CHECKPOINT_DIR).glob("best-*.ckpt")
+{%- endif %}
     return path
 
 
@@ -24,7 +30,7 @@ def test_run_folder_holds_config_and_checkpoints(trained: TrainedRun) -> None:
     run = trained.path / RUN_DIR
     assert (run / "config.yaml").is_file()
     assert (trained.path / CHECKPOINT_DIR / "last.ckpt").is_file()
-    assert best_checkpoint(trained.path).name.startswith("best-epoch=")
+    assert best_checkpoint(trained.path).name{{ " == f\"epoch={TRAIN_EPOCHS - 1}.ckpt\"" if gan else ".startswith(\"best-epoch=\")" }}
 {%- if logged %}
     assert (run / "hparams.yaml").is_file()
 {%- endif %}
@@ -57,6 +63,12 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
     predictions = torch.load(trained.path / "predictions" / "predictions.pt")
     data = default_data(trained.path)
     data.setup("predict")
+{%- if gan %}
+    images = torch.cat([image for image, _ in data.predict_dataloader()])
+    assert predictions.shape == images.shape
+    assert predictions.dtype == torch.float32
+    assert predictions.isfinite().all()
+{%- else %}
     targets = torch.cat([target for _, target in data.predict_dataloader()])
     assert predictions.shape == targets.shape
 {%- if cookiecutter.task == "regression" %}
@@ -65,6 +77,7 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
 {%- else %}
     assert predictions.dtype == torch.int64
     assert (predictions == targets).float().mean() >= 0.9
+{%- endif %}
 {%- endif %}
 {%- if cookiecutter.logger_tensorboard %}
     # Both ran in the checkpoint's run folder: no new version, their configs beside the fit's.

@@ -1,24 +1,24 @@
 """The command line as a user runs it."""
 
-import subprocess
-import sys
+import inspect
 from pathlib import Path
 
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.cli import run_cli
+from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
+from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import RUN_DIR
-
-PACKAGE = "{{ cookiecutter.package_name }}"
+from .conftest import PROJECT_ROOT, RUN_DIR, run_command
 
 
-def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    """``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", PACKAGE, *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
+def test_config_file_shows_the_code_defaults() -> None:
+    # configs/config.yaml spells the defaults out for the reader: they must not drift from the code's.
+    config = yaml.safe_load((PROJECT_ROOT / "configs" / "config.yaml").read_text())
+    for section, cls in (("model", {{ cookiecutter.__model_class }}), ("data", {{ cookiecutter.__datamodule_class }})):
+        defaults = {name: parameter.default for name, parameter in inspect.signature(cls).parameters.items()}
+        assert config[section] == {name: defaults[name] for name in config[section]}, section
 
 
 def test_print_config_shows_defaults_and_command_line_overrides(
@@ -46,7 +46,7 @@ def test_print_config_shows_defaults_and_command_line_overrides(
 
 
 def test_fit_in_a_fresh_process(workdir: Path) -> None:
-    result = run("fit", "--config", "configs/debug/limit_batches.yaml")
+    result = run_command("fit", "--config", "configs/debug/limit_batches.yaml")
     assert result.returncode == 0, result.stderr
     assert (workdir / RUN_DIR / "config.yaml").is_file()
 {%- if cookiecutter.callback_checkpoint %}
@@ -56,7 +56,7 @@ def test_fit_in_a_fresh_process(workdir: Path) -> None:
 
 def test_ddp_on_two_cpu_processes(workdir: Path) -> None:
     # A subprocess: DDP re-launches the current command for rank 1, which must not be pytest.
-    result = run(
+    result = run_command(
         "fit",
         "--config",
         "configs/trainer/ddp_cpu.yaml",
@@ -70,4 +70,4 @@ def test_ddp_on_two_cpu_processes(workdir: Path) -> None:
 {%- if cookiecutter.callback_checkpoint %}
     assert (workdir / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
 {%- endif %}
-    assert "{{ "test_mae" if cookiecutter.task == "regression" else "test_acc" }}" in result.stdout
+    assert "test_{{ {"regression": "mae", "gan": "d_loss"}.get(cookiecutter.task, "acc") }}" in result.stdout

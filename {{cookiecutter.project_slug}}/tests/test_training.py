@@ -1,7 +1,13 @@
 """The default configuration trains and tests in one command; fast_dev_run runs every loop."""
-
+{% if cookiecutter.task == "gan" %}
+import math
+{%- endif %}
 from pathlib import Path
 
+{% if cookiecutter.task == "gan" -%}
+import torch
+from pytorch_lightning import Callback, LightningModule, Trainer
+{% endif -%}
 from pytorch_lightning.callbacks import {{ "RichProgressBar" if cookiecutter.progress_bar == "rich" else "TQDMProgressBar" }}
 
 from {{ cookiecutter.package_name }}.cli import run_cli
@@ -12,12 +18,36 @@ from .conftest import QUIET, RUN_DIR, TrainedRun
 def test_fast_dev_run_runs_every_loop_and_writes_nothing(workdir: Path) -> None:
     cli = run_cli(["fit", "--config", "configs/debug/fast_dev_run.yaml", *QUIET])
     assert cli.trainer.state.finished
-    assert cli.trainer.global_step == 1
+    assert cli.trainer.global_step == {{ "2  # one batch, two optimizer steps" if cookiecutter.task == "gan" else "1" }}
     assert not (workdir / RUN_DIR).exists()
     assert isinstance(cli.trainer.progress_bar_callback, {{ "RichProgressBar" if cookiecutter.progress_bar == "rich" else "TQDMProgressBar" }})
 
 
-{% if cookiecutter.task == "regression" -%}
+{% if cookiecutter.task == "gan" -%}
+class InitialWeights(Callback):
+    """Keep a copy of the weights as training starts."""
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.weights = {name: weight.detach().clone() for name, weight in pl_module.named_parameters()}
+
+
+def test_every_batch_steps_both_networks(workdir: Path) -> None:
+    callback = "--trainer.callbacks+=tests.test_training.InitialWeights"
+    cli = run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", callback, *QUIET])
+    (initial,) = [callback for callback in cli.trainer.callbacks if isinstance(callback, InitialWeights)]
+    weights = dict(cli.model.named_parameters())
+    changed = {name.split(".")[0] for name, weight in initial.weights.items() if not torch.equal(weight, weights[name])}
+    assert changed == {"generator", "discriminator"}
+    # With manual optimization every optimizer step counts as a step: two per batch.
+    assert cli.trainer.global_step == 2 * cli.trainer.num_training_batches * cli.trainer.max_epochs
+
+
+def test_default_fit_trains_the_discriminator(trained: TrainedRun) -> None:
+    # `fit` tests the {{ "newest checkpoint" if cookiecutter.callback_checkpoint else "trained model" }} when it ends: a discriminator that
+    # could not tell real images from generated ones would score ln 2 = 0.69.
+    assert 0 < trained.metrics["test_d_loss"] < 0.69
+    assert math.isfinite(trained.metrics["test_g_loss"])
+{%- elif cookiecutter.task == "regression" -%}
 def test_default_fit_beats_the_mean(trained: TrainedRun) -> None:
     # `fit` tests the {{ "best checkpoint" if cookiecutter.callback_checkpoint else "trained model" }} when it ends; predicting the mean scores an MAE near 0.8.
     assert trained.metrics["test_mae"] < 0.4

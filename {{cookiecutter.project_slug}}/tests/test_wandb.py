@@ -1,9 +1,9 @@
 """Weights & Biases runs offline: the run is written to disk, ready for `wandb sync`."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from .conftest import run_command
 
 WANDB_DIR = Path("{{ "logs" if cookiecutter.logger_tensorboard or cookiecutter.logger_csv else "runs" }}/wandb")
 
@@ -11,9 +11,7 @@ WANDB_DIR = Path("{{ "logs" if cookiecutter.logger_tensorboard or cookiecutter.l
 def test_a_fit_is_saved_offline(workdir: Path) -> None:
     # A fresh process, as a user runs it, without the W&B service that this test session's own runs started.
     env = {name: value for name, value in os.environ.items() if not name.startswith("WANDB_")}
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "fit"]
-    command += ["--config", "configs/debug/limit_batches.yaml"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=env)
+    result = run_command("fit", "--config", "configs/debug/limit_batches.yaml", env=env)
     assert result.returncode == 0, result.stderr
     (run,) = (workdir / WANDB_DIR).glob("offline-run-*")
     assert list(run.glob("run-*.wandb"))

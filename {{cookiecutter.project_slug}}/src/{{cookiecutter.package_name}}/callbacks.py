@@ -1,4 +1,5 @@
 """Callbacks of this project; Lightning's own ones are configured in ``configs/config.yaml``."""
+{%- set tensorboard = cookiecutter.callback_weight_histograms or cookiecutter.callback_figures %}
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -7,6 +8,10 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import BasePredictionWriter
+{%- if tensorboard %}
+from pytorch_lightning.loggers import TensorBoardLogger
+from torch.utils.tensorboard import SummaryWriter
+{%- endif %}
 
 
 class PredictionWriter(BasePredictionWriter):
@@ -26,3 +31,18 @@ class PredictionWriter(BasePredictionWriter):
         name = "predictions.pt" if trainer.world_size == 1 else f"predictions-rank{trainer.global_rank}.pt"
         self.output_dir.mkdir(parents=True, exist_ok=True)
         torch.save(torch.cat(list(predictions)), self.output_dir / name)
+{%- if tensorboard %}
+
+
+def tensorboard_writer(trainer: pl.Trainer, callback: str) -> SummaryWriter | None:
+    """The run's TensorBoard writer on the main process; None on the others and in a ``fast_dev_run``."""
+    if trainer.fast_dev_run or not trainer.is_global_zero:
+        return None
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            return logger.experiment
+    raise ValueError(
+        f"{callback} writes to TensorBoard: add pytorch_lightning.loggers.TensorBoardLogger to trainer.logger"
+        f" in the configuration, or remove {callback} from trainer.callbacks"
+    )
+{%- endif %}

@@ -32,6 +32,8 @@ class CLI(LightningCLI):
         for size in ("num_classes", "in_channels", "image_size"):
 {%- elif cookiecutter.task == "tabular_classification" %}
         for size in ("num_classes", "num_features"):
+{%- elif cookiecutter.task == "gan" %}
+        for size in ("in_channels", "image_size"):
 {%- else %}
         for size in ("num_features",):
 {%- endif %}

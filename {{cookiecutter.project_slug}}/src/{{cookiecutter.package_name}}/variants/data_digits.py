@@ -1,4 +1,4 @@
-{%- set image = cookiecutter.task == "image_classification" -%}
+{%- set image = cookiecutter.task in ("image_classification", "gan") -%}
 """The data: scikit-learn's bundled handwritten digits (1797 images of 8x8 pixels, 10 classes)."""
 
 import pytorch_lightning as pl

@@ -12,6 +12,8 @@ from torch.utils.data import DataLoader, Dataset
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 
 
+{% include "split_indices.py.j2" %}
+
 class ImageFiles(Dataset):
     """Image files and their class indices; each image is read, converted and resized when it is used."""
 
@@ -84,15 +86,9 @@ class ImageFolderDataModule(pl.LightningDataModule):
             found = sorted(path for path in (Path(h.root) / name).iterdir() if path.suffix.lower() in EXTENSIONS)
             files += found
             labels += [label] * len(found)
-        order = torch.randperm(len(files), generator=torch.Generator().manual_seed(h.seed)).tolist()
-        num_val, num_test = int(len(order) * h.val_fraction), int(len(order) * h.test_fraction)
-        parts = {
-            "val": order[:num_val],
-            "test": order[num_val : num_val + num_test],
-            "train": order[num_val + num_test :],
-        }
         mode = "L" if h.grayscale else "RGB"
-        for split, rows in parts.items():
-            self.splits[split] = ImageFiles([files[i] for i in rows], [labels[i] for i in rows], h.image_size, mode)
+        for split, rows in split_indices(len(files), h.val_fraction, h.test_fraction, h.seed).items():
+            picked = rows.tolist()
+            self.splits[split] = ImageFiles([files[i] for i in picked], [labels[i] for i in picked], h.image_size, mode)
 
 {% include "dataloaders.py.j2" %}

@@ -31,7 +31,7 @@ def make_synthetic_images(
 
 
 class SyntheticDataModule(pl.LightningDataModule):
-    """Synthetic image classification data, written once to ``data_dir`` and read back in ``setup``.
+    """Synthetic labelled images, written once to ``data_dir`` and read back in ``setup``.
 
     Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
     project only needs the four dataloaders and the ``num_classes``, ``in_channels`` and ``image_size``
@@ -44,9 +44,9 @@ class SyntheticDataModule(pl.LightningDataModule):
         num_classes: int = 10,
         image_size: int = 16,
         samples_per_split: int = 2048,
-        noise: float = 2.0,
+        noise: float = {{ "0.3" if cookiecutter.task == "gan" else "2.0" }},
         seed: int = 0,
-        batch_size: int = 256,
+        batch_size: int = {{ 64 if cookiecutter.task == "gan" else 256 }},
         num_workers: int = 0,
     ) -> None:
         super().__init__()

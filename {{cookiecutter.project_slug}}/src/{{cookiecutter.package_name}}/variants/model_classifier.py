@@ -40,6 +40,11 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
 {%- else %}
         self.net = MLP(num_features, num_classes, hidden_size, num_layers, dropout)
 {%- endif %}
+{%- if cookiecutter.torch_compile %}
+        if compile_model:
+            # Compiled on the first batch; the state dict keeps its plain parameter names.
+            self.net.compile()
+{%- endif %}
         # Accuracy over all samples (micro), one metric object per stage.
         self.train_acc = MulticlassAccuracy(num_classes, average="micro")
         self.val_acc = MulticlassAccuracy(num_classes, average="micro")
@@ -57,12 +62,15 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
         self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
         return loss
 
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+    def validation_step(self, batch: Batch, batch_idx: int) -> {{ "Tensor" if cookiecutter.callback_figures else "None" }}:
         x, y = batch
         logits = self(x)
         self.val_acc(logits, y)
         self.log("val_loss", F.cross_entropy(logits, y), prog_bar=True, sync_dist=True)
         self.log("val_acc", self.val_acc, prog_bar=True)
+{%- if cookiecutter.callback_figures %}
+        return logits  # for the confusion matrix of ValidationFigure
+{%- endif %}
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         x, y = batch

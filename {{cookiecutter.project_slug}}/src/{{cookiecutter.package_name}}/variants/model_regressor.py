@@ -28,6 +28,11 @@ class Regressor(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.net = MLP(num_features, 1, hidden_size, num_layers, dropout)
+{%- if cookiecutter.torch_compile %}
+        if compile_model:
+            # Compiled on the first batch; the state dict keeps its plain parameter names.
+            self.net.compile()
+{%- endif %}
         # One metric object per stage.
         self.train_mae = MeanAbsoluteError()
         self.val_mae = MeanAbsoluteError()
@@ -45,12 +50,15 @@ class Regressor(pl.LightningModule):
         self.log("train_mae", self.train_mae, on_step=False, on_epoch=True)
         return loss
 
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+    def validation_step(self, batch: Batch, batch_idx: int) -> {{ "Tensor" if cookiecutter.callback_figures else "None" }}:
         x, y = batch
         y_hat = self(x)
         self.val_mae(y_hat, y)
         self.log("val_loss", F.mse_loss(y_hat, y), prog_bar=True, sync_dist=True)
         self.log("val_mae", self.val_mae, prog_bar=True)
+{%- if cookiecutter.callback_figures %}
+        return y_hat  # for the scatter plot of ValidationFigure
+{%- endif %}
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         x, y = batch
