@@ -6,6 +6,9 @@ import csv
 {% elif source == "mnist" -%}
 import gzip
 {% endif -%}
+{% if cookiecutter.logger_wandb -%}
+import os
+{% endif -%}
 import shutil
 import subprocess
 import sys
@@ -49,10 +52,21 @@ TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
 QUIET = ["--trainer.enable_model_summary=false"]
 
 
-def run_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it."""
     command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=env)
+{%- if cookiecutter.logger_wandb %}
+    # Without the W&B service that this test session's own runs started.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("WANDB_")}
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd, env=env)
+{%- else %}
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd)
+{%- endif %}
+
+
+class CommandRun(NamedTuple):
+    path: Path
+    result: subprocess.CompletedProcess
 
 
 class TrainedRun(NamedTuple):
@@ -181,9 +195,16 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def fresh_process_fit(tmp_path_factory: pytest.TempPathFactory) -> CommandRun:
+    """A short `fit` in a fresh process, as a user runs it; the tests of the CLI and the loggers read it."""
+    path = make_workdir(tmp_path_factory.mktemp("command"))
+    return CommandRun(path, run_command("fit", "--config", "configs/debug/limit_batches.yaml", cwd=path))
+
+
+@pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedRun]:
-    """One short real `fit` (then `test`) with the default configuration, shared by the tests of a module."""
+    """One short real `fit` (then `test`) with the default configuration, shared by every test that reads a run."""
     from {{ cookiecutter.package_name }}.cli import run_cli
 
     path = make_workdir(tmp_path_factory.mktemp("trained"))

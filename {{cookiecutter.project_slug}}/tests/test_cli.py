@@ -10,7 +10,7 @@ from {{ cookiecutter.package_name }}.cli import run_cli
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import PROJECT_ROOT, RUN_DIR, run_command
+from .conftest import PROJECT_ROOT, RUN_DIR, CommandRun, run_command
 
 
 def test_config_file_shows_the_code_defaults() -> None:
@@ -45,12 +45,12 @@ def test_print_config_shows_defaults_and_command_line_overrides(
     assert config["seed_everything"] == 42
 
 
-def test_fit_in_a_fresh_process(workdir: Path) -> None:
-    result = run_command("fit", "--config", "configs/debug/limit_batches.yaml")
+def test_fit_in_a_fresh_process(fresh_process_fit: CommandRun) -> None:
+    path, result = fresh_process_fit
     assert result.returncode == 0, result.stderr
-    assert (workdir / RUN_DIR / "config.yaml").is_file()
+    assert (path / RUN_DIR / "config.yaml").is_file()
 {%- if cookiecutter.callback_checkpoint %}
-    assert (workdir / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
+    assert (path / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
 {%- endif %}
 
 

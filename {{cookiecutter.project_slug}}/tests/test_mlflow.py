@@ -1,18 +1,16 @@
 """MLflow records the run, its parameters and its metrics in the local SQLite store."""
 
-from pathlib import Path
-
 from mlflow.tracking import MlflowClient
 
-from .conftest import run_command
+from .conftest import CommandRun
 
 
-def test_a_fit_is_recorded_in_the_store(workdir: Path) -> None:
-    # A fresh process, as a user runs it: MLflow keeps one store per tracking URI for the whole process.
-    result = run_command("fit", "--config", "configs/debug/limit_batches.yaml")
+def test_a_fit_is_recorded_in_the_store(fresh_process_fit: CommandRun) -> None:
+    # A fit in a fresh process, as a user runs it: MLflow keeps one store per tracking URI for the whole process.
+    path, result = fresh_process_fit
     assert result.returncode == 0, result.stderr
 
-    client = MlflowClient(tracking_uri=f"sqlite:///{workdir / 'mlruns.db'}")
+    client = MlflowClient(tracking_uri=f"sqlite:///{path / 'mlruns.db'}")
     experiment = client.get_experiment_by_name("{{ cookiecutter.project_slug }}")
     (run,) = client.search_runs([experiment.experiment_id])
     assert run.info.status == "FINISHED"
