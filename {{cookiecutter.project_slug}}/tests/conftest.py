@@ -52,16 +52,23 @@ TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
 QUIET = ["--trainer.enable_model_summary=false"]
 
 
-def run_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it."""
+def start_command(*args: str, cwd: Path | None = None, output: int = subprocess.PIPE) -> subprocess.Popen:
+    """Start ``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it."""
     command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args]
 {%- if cookiecutter.logger_wandb %}
     # Without the W&B service that this test session's own runs started.
     env = {name: value for name, value in os.environ.items() if not name.startswith("WANDB_")}
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd, env=env)
+    return subprocess.Popen(command, stdout=output, stderr=output, text=True, cwd=cwd, env=env)
 {%- else %}
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd)
+    return subprocess.Popen(command, stdout=output, stderr=output, text=True, cwd=cwd)
 {%- endif %}
+
+
+def run_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, to its end."""
+    process = start_command(*args, cwd=cwd)
+    stdout, stderr = process.communicate(timeout=300)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 class CommandRun(NamedTuple):

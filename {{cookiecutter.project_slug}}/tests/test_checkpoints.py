@@ -4,16 +4,19 @@
 {%- set gan = cookiecutter.task == "gan" %}
 {%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}
 
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import torch
-from pytorch_lightning import Trainer
+from pytorch_lightning import Callback, LightningModule, Trainer
 
 from {{ cookiecutter.package_name }}.cli import run_cli
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun, default_data
+from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun, default_data, start_command
 
 
 def best_checkpoint(root: Path) -> Path:
@@ -108,3 +111,47 @@ def test_fit_ckpt_path_last_resumes_an_interrupted_run(workdir: Path) -> None:
 {%- elif new_run_on_resume %}
     assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0", "version_1"]
 {%- endif %}
+
+
+{% if new_run_on_resume -%}
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")
+{% else -%}
+@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
+{% endif -%}
+def test_a_killed_run_resumes_from_its_last_checkpoint(workdir: Path) -> None:
+    # SIGKILL, as the out-of-memory killer or a lost machine deal it: nothing runs after it.
+    process = start_command("fit", "--trainer.max_epochs=1000", output=subprocess.DEVNULL)
+    last = workdir / CHECKPOINT_DIR / "last.ckpt"
+    deadline = time.monotonic() + 240
+    while not last.exists():
+        assert process.poll() is None, "the run ended before it was killed"
+        assert time.monotonic() < deadline, "no last.ckpt within 240 s"
+        time.sleep(0.1)
+    time.sleep(0.5)  # kill it somewhere in the next epoch, maybe while it writes the next checkpoint
+    process.kill()
+    process.wait()
+
+    epoch = torch.load(last, weights_only=True)["epoch"]  # Lightning writes checkpoints whole or not at all
+    resumed = run_cli(["fit", "--ckpt_path", "last", f"--trainer.max_epochs={epoch + 2}", *QUIET])
+    assert resumed.trainer.state.finished
+    assert resumed.trainer.current_epoch == epoch + 2
+
+
+class PressCtrlC(Callback):
+    """Interrupt the second epoch as Ctrl-C in a terminal does: Python raises KeyboardInterrupt."""
+
+    def on_train_batch_start(self, trainer: Trainer, pl_module: LightningModule, batch: object, batch_idx: int) -> None:
+        if trainer.current_epoch == 1 and batch_idx == 1:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_last_checkpoint(workdir: Path) -> None:
+    interrupted = ["fit", "--trainer.max_epochs=3", "--trainer.callbacks+=tests.test_checkpoints.PressCtrlC"]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            run_cli([*interrupted, *QUIET])
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Lightning ignores further Ctrl-C while it stops
+    assert exit_info.value.code == 1
+    last = torch.load(workdir / CHECKPOINT_DIR / "last.ckpt", weights_only=True)
+    assert last["epoch"] == 0  # the epoch that finished; the interrupted one is trained again on resume

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.data import FILES, MNISTDataModule
+from {{ cookiecutter.package_name }}.errors import InputError
 
 from .conftest import write_fake_mnist
 
@@ -42,3 +43,18 @@ def test_prepare_data_downloads_once_and_setup_parses(mnist_server: str, tmp_pat
     assert 0.0 <= images.min() <= images.max() <= 1.0
     assert labels.max() < data.num_classes
     assert len(data.splits["val"]) == 100
+
+
+def test_a_failed_download_names_the_address_and_leaves_no_partial_file(mnist_server: str, tmp_path: Path) -> None:
+    data = MNISTDataModule(data_dir=str(tmp_path / "mnist"), url=mnist_server + "missing/")
+    with pytest.raises(InputError, match=r"could not download http://127\.0\.0\.1:\d+/missing/.*404.*--data\.url=URL"):
+        data.prepare_data()
+    assert list((tmp_path / "mnist").iterdir()) == []
+
+
+def test_a_cut_off_file_is_named(tmp_path: Path) -> None:
+    write_fake_mnist(tmp_path / "mnist", num_train=300, num_test=100)
+    path = tmp_path / "mnist" / FILES["train_images"]
+    path.write_bytes(path.read_bytes()[:50])
+    with pytest.raises(InputError, match=r"train-images-idx3-ubyte\.gz is not a gzipped idx file .*delete it"):
+        MNISTDataModule(data_dir=str(tmp_path / "mnist"), val_size=100).setup("fit")

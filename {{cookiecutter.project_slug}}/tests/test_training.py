@@ -4,15 +4,21 @@ import math
 {%- endif %}
 from pathlib import Path
 
+import pytest
 {% if cookiecutter.task == "gan" -%}
 import torch
+{% endif -%}
+{% if cookiecutter.logger_wandb -%}
+import wandb
+{% endif -%}
+{% if cookiecutter.task == "gan" -%}
 from pytorch_lightning import Callback, LightningModule, Trainer
 {% endif -%}
 from pytorch_lightning.callbacks import {{ "RichProgressBar" if cookiecutter.progress_bar == "rich" else "TQDMProgressBar" }}
 
 from {{ cookiecutter.package_name }}.cli import run_cli
 
-from .conftest import QUIET, RUN_DIR, TrainedRun
+from .conftest import QUIET, RUN_DIR, TrainedRun, make_workdir
 
 
 def test_fast_dev_run_runs_every_loop_and_writes_nothing(workdir: Path) -> None:
@@ -21,6 +27,18 @@ def test_fast_dev_run_runs_every_loop_and_writes_nothing(workdir: Path) -> None:
     assert cli.trainer.global_step == {{ "2  # one batch, two optimizer steps" if cookiecutter.task == "gan" else "1" }}
     assert not (workdir / RUN_DIR).exists()
     assert isinstance(cli.trainer.progress_bar_callback, {{ "RichProgressBar" if cookiecutter.progress_bar == "rich" else "TQDMProgressBar" }})
+
+
+def test_the_same_seed_gives_the_same_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    metrics = []
+    for run in ("first", "second"):
+        monkeypatch.chdir(make_workdir(tmp_path / run))
+        cli = run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", *QUIET])
+        metrics.append({name: float(value) for name, value in cli.trainer.callback_metrics.items()})
+{%- if cookiecutter.logger_wandb %}
+        wandb.finish()  # each run gets its own W&B run, as two commands would
+{%- endif %}
+    assert metrics[0] == metrics[1]
 
 
 {% if cookiecutter.task == "gan" -%}

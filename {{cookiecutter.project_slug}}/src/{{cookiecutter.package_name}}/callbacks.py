@@ -13,6 +13,8 @@ from pytorch_lightning.loggers import TensorBoardLogger
 from torch.utils.tensorboard import SummaryWriter
 {%- endif %}
 
+from {{ cookiecutter.package_name }}.errors import NonFiniteLossError
+
 
 class PredictionWriter(BasePredictionWriter):
     """Save what ``predict`` returns to ``output_dir/predictions.pt`` (one file per process)."""
@@ -31,6 +33,20 @@ class PredictionWriter(BasePredictionWriter):
         name = "predictions.pt" if trainer.world_size == 1 else f"predictions-rank{trainer.global_rank}.pt"
         self.output_dir.mkdir(parents=True, exist_ok=True)
         torch.save(torch.cat(list(predictions)), self.output_dir / name)
+
+
+class NonFiniteLossCheck(pl.Callback):
+    """Stop the run with :class:`NonFiniteLossError` as soon as a logged training loss is NaN or infinite."""
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        for name, value in trainer.callback_metrics.items():
+            if name.startswith("train_") and name.endswith("loss") and not torch.isfinite(value):
+                raise NonFiniteLossError(
+                    f"{name} is {value.item()} at step {trainer.global_step}: lower --model.lr, look for NaN or"
+                    " infinite values in the data, or train with --trainer.precision=32-true"
+                )
 {%- if tensorboard %}
 
 

@@ -1,18 +1,23 @@
 """The command line: ``python -m {{ cookiecutter.package_name }} fit|validate|test|predict``, built on LightningCLI."""
 {%- set run_folders = cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
 {%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
-{% if run_folders %}
-from pathlib import Path
 
+import sys
+import zipfile
+from pathlib import Path
+{% if run_folders %}
 from jsonargparse import Namespace
 {%- endif %}
-from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCLI
 
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
+from {{ cookiecutter.package_name }}.errors import InputError, NonFiniteLossError
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
 DEFAULT_CONFIG = "configs/config.yaml"
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
+# Values of --ckpt_path that Lightning resolves itself.
+CHECKPOINT_KEYWORDS = {"last", "best", "hpc", "registry"}
 
 
 class CLI(LightningCLI):
@@ -38,20 +43,28 @@ class CLI(LightningCLI):
         for size in ("num_features",):
 {%- endif %}
             parser.link_arguments(f"data.{size}", f"model.{size}", apply_on="instantiate")
-{%- if run_folders %}
 
-    def before_instantiate_classes(self) -> None:
-        config = self.config[self.subcommand]
+    def parse_arguments(self, parser: LightningArgumentParser, args: ArgsType) -> None:
+        """Parse as LightningCLI does, then settle ``--ckpt_path`` before Lightning reads the checkpoint."""
+        super().parse_arguments(parser, args)
+        subcommand = self.config.subcommand
+        config = self.config[subcommand]
+{%- if run_folders %}
         logger = config.trainer.logger
         logger = logger[0] if isinstance(logger, list) else logger
-        if not isinstance(logger, Namespace) or "save_dir" not in logger.get("init_args", {}):
-            return
-        run_root = Path(logger.init_args.save_dir) / logger.init_args.name
-        if self.subcommand == "fit" and config.ckpt_path == "last":
+        if isinstance(logger, Namespace) and "save_dir" in logger.get("init_args", {}):
+            self._use_run_folder(subcommand, config, logger.init_args)
+{%- endif %}
+        check_checkpoint(config.ckpt_path)
+{%- if run_folders %}
+
+    def _use_run_folder(self, subcommand: str, config: Namespace, logger_args: Namespace) -> None:
+        run_root = Path(logger_args.save_dir) / logger_args.name
+        if subcommand == "fit" and config.ckpt_path == "last":
             config.ckpt_path = newest_last_checkpoint(run_root) or "last"
 {%- if in_place %}
         if config.ckpt_path and is_run_checkpoint(Path(config.ckpt_path), run_root):
-            self._log_into_run_of(Path(config.ckpt_path), logger.init_args)
+            self._log_into_run_of(subcommand, Path(config.ckpt_path), logger_args)
 {%- endif %}
 {%- endif %}
 
@@ -65,7 +78,7 @@ class CLI(LightningCLI):
 {%- endif %}
 {%- if in_place %}
 
-    def _log_into_run_of(self, checkpoint: Path, logger_args: Namespace) -> None:
+    def _log_into_run_of(self, subcommand: str, checkpoint: Path, logger_args: Namespace) -> None:
         """Keep logging into the run folder that holds ``checkpoint`` instead of starting a new version.
 
         A resumed ``fit`` continues its curves and refreshes ``config.yaml``;
@@ -73,9 +86,23 @@ class CLI(LightningCLI):
         """
         logger_args.version = checkpoint.parent.parent.name
         self.save_config_kwargs["overwrite"] = True
-        if self.subcommand != "fit":
-            self.save_config_kwargs["config_filename"] = f"config-{self.subcommand}.yaml"
+        if subcommand != "fit":
+            self.save_config_kwargs["config_filename"] = f"config-{subcommand}.yaml"
 {%- endif %}
+
+
+def check_checkpoint(path: str | None) -> None:
+    """Refuse a ``--ckpt_path`` that is missing, truncated or not a checkpoint, before anything starts.
+
+    ``torch.save`` writes a zip archive whose index is at the end, so a cut-off file is caught here
+    instead of as a stack trace from the unpickler.
+    """
+    if path is None or path in CHECKPOINT_KEYWORDS:
+        return
+    if not Path(path).is_file():
+        raise InputError(f"no checkpoint at {path!r}: pass the path of a .ckpt file, or --ckpt_path last")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{path!r} is not a readable checkpoint (cut off, or not saved by torch): pass another one")
 {%- if run_folders %}
 
 
@@ -114,5 +141,8 @@ def run_cli(args: list[str] | None = None) -> CLI:
 
 
 def main() -> None:
-    """The console script and ``python -m {{ cookiecutter.package_name }}``."""
-    run_cli()
+    """The console script and ``python -m {{ cookiecutter.package_name }}``: bad input ends it with one line."""
+    try:
+        run_cli()
+    except (InputError, NonFiniteLossError) as error:
+        sys.exit(f"error: {error}")

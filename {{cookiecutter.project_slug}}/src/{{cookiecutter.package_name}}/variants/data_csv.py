@@ -10,6 +10,8 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
+from {{ cookiecutter.package_name }}.errors import InputError
+
 
 {% include "split.py.j2" %}
 
@@ -50,15 +52,19 @@ class CSVDataModule(pl.LightningDataModule):
         """The features and the target column of the whole file."""
         path = Path(self.hparams.path)
         if not path.is_file():
-            raise FileNotFoundError(f"CSV file {str(path)!r} not found: put your data there or pass --data.path=FILE")
+            raise InputError(f"CSV file {str(path)!r} not found: put your data there or pass --data.path=FILE")
         with path.open(newline="") as file:
             rows = list(csv.DictReader(file))
-        columns = list(rows[0]) if rows else []
-        target = self.hparams.target
+        if not rows:
+            raise InputError(f"{path} has no rows under its header: add data, or pass --data.path=FILE")
+        columns, target = list(rows[0]), self.hparams.target
         if target not in columns:
-            raise ValueError(f"{path}: no column {target!r} (columns: {', '.join(columns)}); pass --data.target=COLUMN")
-        features = [[float(row[name]) for name in columns if name != target] for row in rows]
-        targets = [{{ "int" if classify else "float" }}(row[target]) for row in rows]
+            raise InputError(f"{path}: no column {target!r} (columns: {', '.join(columns)}); pass --data.target=COLUMN")
+        try:
+            features = [[float(row[name]) for name in columns if name != target] for row in rows]
+            targets = [{{ "int" if classify else "float" }}(row[target]) for row in rows]
+        except (TypeError, ValueError) as error:
+            raise InputError(f"{path}: every cell must be a number ({error}); fix the file") from None
         return torch.tensor(features, dtype=torch.float32), torch.tensor(targets{{ "" if classify else ", dtype=torch.float32" }})
 
     def setup(self, stage: str) -> None:

@@ -9,6 +9,8 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from {{ cookiecutter.package_name }}.errors import InputError
+
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 
 
@@ -61,7 +63,7 @@ class ImageFolderDataModule(pl.LightningDataModule):
         root = Path(self.hparams.root)
         classes = sorted(path.name for path in root.iterdir() if path.is_dir()) if root.is_dir() else []
         if not classes:
-            raise FileNotFoundError(
+            raise InputError(
                 f"no class folders in {str(root)!r}: put images in {root}/<class name>/ or pass --data.root=FOLDER"
             )
         return classes
@@ -84,6 +86,11 @@ class ImageFolderDataModule(pl.LightningDataModule):
         files, labels = [], []
         for label, name in enumerate(self.classes):
             found = sorted(path for path in (Path(h.root) / name).iterdir() if path.suffix.lower() in EXTENSIONS)
+            if not found:
+                raise InputError(
+                    f"class folder {str(Path(h.root) / name)!r} holds no images ({', '.join(sorted(EXTENSIONS))}):"
+                    " add some, or remove the folder"
+                )
             files += found
             labels += [label] * len(found)
         mode = "L" if h.grayscale else "RGB"

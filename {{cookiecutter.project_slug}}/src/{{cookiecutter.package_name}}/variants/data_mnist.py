@@ -9,6 +9,8 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from {{ cookiecutter.package_name }}.errors import InputError
+
 FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
     "train_labels": "train-labels-idx1-ubyte.gz",
@@ -19,11 +21,14 @@ FILES = {
 
 def read_idx(path: Path) -> np.ndarray:
     """Read a gzipped idx file: a magic number whose last byte is the number of dimensions, the sizes, the bytes."""
-    with gzip.open(path, "rb") as file:
-        data = file.read()
-    num_dims = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(num_dims))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * num_dims).reshape(shape)
+    try:
+        with gzip.open(path, "rb") as file:
+            data = file.read()
+        num_dims = data[3]
+        shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(num_dims))
+        return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * num_dims).reshape(shape)
+    except (OSError, EOFError, IndexError, ValueError) as error:
+        raise InputError(f"{path} is not a gzipped idx file ({error}): delete it to download it again") from None
 
 
 class MNISTDataModule(pl.LightningDataModule):
@@ -65,7 +70,15 @@ class MNISTDataModule(pl.LightningDataModule):
             if target.exists():
                 continue
             partial = target.with_suffix(".part")
-            urllib.request.urlretrieve(self.hparams.url.rstrip("/") + "/" + name, partial)
+            url = self.hparams.url.rstrip("/") + "/" + name
+            try:
+                urllib.request.urlretrieve(url, partial)
+            except OSError as error:  # no network, a wrong URL, a refused connection
+                partial.unlink(missing_ok=True)
+                raise InputError(
+                    f"could not download {url} ({error}): pass another mirror with --data.url=URL,"
+                    f" or put the four MNIST files in {data_dir}"
+                ) from None
             partial.replace(target)
 
     def setup(self, stage: str) -> None:

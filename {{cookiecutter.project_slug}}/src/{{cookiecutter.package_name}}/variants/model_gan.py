@@ -63,12 +63,14 @@ class GAN(pl.LightningModule):
         optimizer_g, optimizer_d = self.optimizers()
         fake = self(self.noise(len(real)))
 
+        # The discriminator learns from real and generated images (the generator is not updated here)...
         with self.toggled_optimizer(optimizer_d):
             d_loss = self.discriminator_loss(real, fake.detach())
             optimizer_d.zero_grad()
             self.manual_backward(d_loss)
             optimizer_d.step()
 
+        # ...then the generator learns to make the updated discriminator take its images for real.
         with self.toggled_optimizer(optimizer_g):
             g_loss = self.generator_loss(fake)
             optimizer_g.zero_grad()
@@ -80,6 +82,7 @@ class GAN(pl.LightningModule):
         for scheduler in self.lr_schedulers():
             scheduler.step()
 {%- endif %}
+
         self.log_dict({"train_g_loss": g_loss, "train_d_loss": d_loss}, prog_bar=True)
 {%- if scheduled and cookiecutter.scheduler != "onecycle" %}
 
