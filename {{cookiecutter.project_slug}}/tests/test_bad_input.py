@@ -50,6 +50,14 @@ def test_a_nan_loss_stops_the_run(workdir: Path) -> None:
     poison = "--trainer.callbacks+=tests.test_bad_input.PoisonWeights"
     with pytest.raises(NonFiniteLossError, match=r"^train_\w*loss is nan at step \d+: lower --model\.lr"):
         run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", poison, *QUIET])
+{%- if cookiecutter.task == "image_classification" and source in ("synthetic", "image_folder") %}
+
+
+def test_images_too_small_for_the_network_are_refused(workdir: Path) -> None:
+    assert run_main("fit", "--data.image_size=2") == (
+        "error: images of 2x2 pixels are too small: the network halves them twice; pass --data.image_size=8 or more"
+    )
+{%- endif %}
 {%- if source == "csv" %}
 
 

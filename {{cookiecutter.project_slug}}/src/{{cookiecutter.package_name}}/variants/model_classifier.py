@@ -7,6 +7,9 @@ from torch import Tensor
 from torch.nn import functional as F
 from torchmetrics.classification import MulticlassAccuracy
 
+{% if image -%}
+from {{ cookiecutter.package_name }}.errors import InputError
+{% endif -%}
 from {{ cookiecutter.package_name }}.net import {{ "ConvNet" if image else "MLP" }}
 
 Batch = tuple[Tensor, Tensor]
@@ -36,6 +39,11 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
 {%- if image %}
+        if image_size < 4:
+            raise InputError(
+                f"images of {image_size}x{image_size} pixels are too small: the network halves them twice;"
+                " pass --data.image_size=8 or more"
+            )
         self.net = ConvNet(in_channels, image_size, num_classes, hidden_channels)
 {%- else %}
         self.net = MLP(num_features, num_classes, hidden_size, num_layers, dropout)
