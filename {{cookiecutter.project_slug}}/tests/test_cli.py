@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.cli import run_cli
+from {{ cookiecutter.package_name }}.cli import CLI, DEFAULT_CONFIG, run_cli
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
@@ -43,6 +43,15 @@ def test_print_config_shows_defaults_and_command_line_overrides(
     assert (config["trainer"]["max_epochs"], config["model"]["lr"]) == (3, 0.01)
     assert config["data"]["batch_size"] == {{ {"synthetic": 256 if cookiecutter.task == "image_classification" else 64, "digits": 32, "csv": 64, "image_folder": 64, "mnist": 256}[cookiecutter.data_source] }}
     assert config["seed_everything"] == 42
+
+
+def test_the_cli_builds_everything_without_running(workdir: Path) -> None:
+    # As a notebook or a benchmark uses it: the configured objects, no subcommand.
+    parser_kwargs = {"default_config_files": [DEFAULT_CONFIG]}
+    cli = CLI({{ cookiecutter.__model_class }}, {{ cookiecutter.__datamodule_class }}, run=False, args=[], parser_kwargs=parser_kwargs)
+    assert isinstance(cli.model, {{ cookiecutter.__model_class }})
+    assert isinstance(cli.datamodule, {{ cookiecutter.__datamodule_class }})
+    assert cli.trainer.max_epochs == 10
 
 
 def test_fit_in_a_fresh_process(fresh_process_fit: CommandRun) -> None:

@@ -47,7 +47,9 @@ class CLI(LightningCLI):
     def parse_arguments(self, parser: LightningArgumentParser, args: ArgsType) -> None:
         """Parse as LightningCLI does, then settle ``--ckpt_path`` before Lightning reads the checkpoint."""
         super().parse_arguments(parser, args)
-        subcommand = self.config.subcommand
+        subcommand = self.config.get("subcommand")
+        if subcommand is None:  # CLI(..., run=False): no subcommand, no checkpoint
+            return
         config = self.config[subcommand]
 {%- if run_folders %}
         logger = config.trainer.logger
