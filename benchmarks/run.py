@@ -1,24 +1,26 @@
 """Benchmark a rendered project's training loop against a hand-written PyTorch loop.
 
     python benchmarks/run.py                  # the default project
-    python benchmarks/run.py --quick          # one repetition, fewer steps: under two minutes here
+    python benchmarks/run.py --quick          # fewer rounds and steps: under two minutes here
     python benchmarks/run.py task=regression  # other answers, as key=value (supervised tasks only)
 
-Bakes the project, then measures in fresh processes, interleaved and repeated, with a fixed thread count:
+Bakes the project, then compares, with a fixed thread count and a pseudo-terminal for output (progress
+bars draw as they do for a user):
   plain    a plain PyTorch loop: the project's network, data, batch size and optimizer;
   default  the rendered project's `fit` as a user runs it (its default callbacks and loggers);
   bare     a bare Trainer (no logger, checkpoint, progress bar or summary) on the same LightningModule.
-Per-step time is the median gap between the starts of consecutive training batches within an epoch, so
-epoch ends (validation, checkpoints) are left out of all three. It also times the CLI's start-up to its
-first training step, the import of the package, and the project's own test suite; prints a markdown
-table and writes JSON (`--json`, by default benchmarks/results/latest.json).
+The three run in one process, in rounds whose order rotates (bench_loops.py); per-step time is the median
+gap between the starts of consecutive training batches of one epoch, so epoch ends (validation,
+checkpoints) are left out of all three. A ratio is the median over rounds of that round's ratio. It also
+times a fresh `fit` process up to its first training step, the import of the package, and the project's
+own test suite; prints a markdown table and writes JSON (`--json`, by default benchmarks/results/latest.json).
 """
 
 import argparse
-import itertools
 import json
 import os
 import platform
+import pty
 import statistics
 import subprocess
 import sys
@@ -29,86 +31,10 @@ from pathlib import Path
 import torch
 from cookiecutter.main import cookiecutter
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-
-# Written into the baked project: the timing callback, and the two loops that are not the project's `fit`.
-BENCH_MODULE = '''
-"""Benchmark helpers (written by benchmarks/run.py)."""
-
-import json
-import os
-import sys
-import time
-
-import pytorch_lightning as pl
-import torch
-from torch.nn import functional as F
-
-from {package} import {datamodule_class}, {model_class}
-from {package}.cli import CLI, DEFAULT_CONFIG
-
-
-class BatchTimer(pl.Callback):
-    """Record when every training batch starts: (epoch, batch index, wall-clock time)."""
-
-    def __init__(self):
-        self.starts = []
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-        self.starts.append((trainer.current_epoch, batch_idx, time.time()))
-
-    def on_train_end(self, trainer, pl_module):
-        with open(os.environ["BENCH_OUTPUT"], "w") as file:
-            json.dump(self.starts, file)
-
-
-def configured():
-    """The model and data module exactly as `fit` would build them from configs/config.yaml."""
-    parser_kwargs = {{"default_config_files": [DEFAULT_CONFIG]}}
-    cli = CLI({model_class}, {datamodule_class}, run=False, args=[], parser_kwargs=parser_kwargs)
-    return cli.model, cli.datamodule
-
-
-def plain(steps):
-    model, data = configured()
-    data.prepare_data()
-    data.setup("fit")
-    net = model.net
-    optimizer = torch.optim.{optimizer}(net.parameters(), {optimizer_arguments})
-    starts, step, epoch = [], 0, 0
-    while step < steps:
-        for batch_idx, (x, y) in enumerate(data.train_dataloader()):
-            starts.append((epoch, batch_idx, time.time()))
-            out = net(x)
-            loss = {loss}
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-            if step == steps:
-                break
-        epoch += 1
-    with open(os.environ["BENCH_OUTPUT"], "w") as file:
-        json.dump(starts, file)
-
-
-def bare(steps):
-    model, data = configured()
-    trainer = pl.Trainer(
-        max_steps=steps, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-        enable_model_summary=False, limit_val_batches=0, num_sanity_val_steps=0, callbacks=[BatchTimer()],
-    )
-    trainer.fit(model, data)
-
-
-if __name__ == "__main__":
-    {{"plain": plain, "bare": bare}}[sys.argv[1]](int(sys.argv[2]))
-'''
-LOSSES = {
-    "image_classification": "F.cross_entropy(out, y)",
-    "tabular_classification": "F.cross_entropy(out, y)",
-    "regression": "F.mse_loss(out.squeeze(-1), y)",
-}
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE.parent
+# The loss each supervised task trains on, by the name bench_loops.py knows it.
+LOSSES = {"image_classification": "cross_entropy", "tabular_classification": "cross_entropy", "regression": "mse"}
 MODELS = {
     "image_classification": "ImageClassifier",
     "tabular_classification": "TabularClassifier",
@@ -126,136 +52,144 @@ DATA = {
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("answers", nargs="*", help="template answers as key=value")
-    parser.add_argument("--quick", action="store_true", help="one repetition of fewer steps")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions of each variant")
-    parser.add_argument("--steps", type=int, default=200, help="training steps per run")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads in every run")
-    parser.add_argument("--json", type=Path, default=TEMPLATE / "benchmarks" / "results" / "latest.json")
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 48 steps, one start-up and import probe")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of the three loops")
+    parser.add_argument("--steps", type=int, default=160, help="training steps per loop and round")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads in every loop")
+    parser.add_argument("--no-tests", action="store_true", help="leave out the project's test suite")
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     args = parser.parse_args()
     if args.quick:
-        args.repeats, args.steps = 1, 60
+        args.rounds, args.steps = 3, 48
     return args
 
 
-def step_times(path: Path) -> list[float]:
-    """Gaps between the starts of consecutive batches of the same epoch, the first gap of each epoch left out."""
-    starts = json.loads(path.read_text())
-    return [
-        later[2] - earlier[2]
-        for earlier, later in itertools.pairwise(starts)
-        if later[0] == earlier[0] and earlier[1] > 0
-    ]
+def run_in_terminal(command: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run ``command`` with a pseudo-terminal as its output, as in a user's terminal; exit if it fails."""
+    main_fd, child_fd = pty.openpty()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=child_fd, stderr=child_fd)
+    os.close(child_fd)
+    tail = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 1 << 16)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        tail = (tail + chunk)[-4000:]
+    os.close(main_fd)
+    if process.wait():
+        sys.exit(f"error: {' '.join(command[1:3])} failed:\n{tail.decode(errors='replace')}")
 
 
-def run(command: list[str], project: Path, env: dict[str, str]) -> float:
-    """Run ``command`` in the project; return when it started (wall clock)."""
+def seconds_to_first_step(package: str, project: Path, env: dict[str, str], output: Path) -> float:
+    """From starting ``python -m PACKAGE fit`` to the start of its first training batch."""
     started = time.time()
-    result = subprocess.run(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if result.returncode:
-        sys.exit(f"error: {' '.join(command[1:])} failed:\n{result.stderr[-3000:]}")
-    return started
+    run_in_terminal([sys.executable, "-m", package, "fit", "--trainer.callbacks+=bench_loops.FirstStep"], project, env)
+    return float(output.read_text()) - started
+
+
+def import_seconds(package: str, project: Path, env: dict[str, str]) -> float:
+    probe = f"import time; t = time.perf_counter(); import {package}; print(time.perf_counter() - t)"
+    command = [sys.executable, "-c", probe]
+    return float(subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=True).stdout)
 
 
 def main() -> None:
     args = parse_args()
     answers = dict(answer.split("=", 1) for answer in args.answers)
+    task = answers.get("task", "image_classification")
+    if task not in LOSSES:
+        sys.exit(f"error: the benchmark compares supervised tasks ({', '.join(LOSSES)}), not {task}")
+    probes = 1 if args.quick else 3
     with tempfile.TemporaryDirectory() as folder:
         project = Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=folder))
-        task = answers.get("task", "image_classification")
-        if task not in LOSSES:
-            sys.exit(f"error: the benchmark compares supervised tasks ({', '.join(LOSSES)}), not {task}")
         package = project.name.replace("-", "_")
-        (project / "bench_helpers.py").write_text(
-            BENCH_MODULE.format(
-                package=package,
-                model_class=MODELS[task],
-                datamodule_class=DATA[answers.get("data_source", "synthetic")],
-                optimizer=answers.get("optimizer", "Adam"),
-                optimizer_arguments="lr=model.hparams.lr, weight_decay=model.hparams.weight_decay"
-                + (", momentum=model.hparams.momentum" if answers.get("optimizer") == "SGD" else ""),
-                loss=LOSSES[task],
-            )
-        )
-        env = {**os.environ, "PYTHONPATH": f"{project / 'src'}{os.pathsep}{project}"}
-        env.update(OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
-        output = Path(folder) / "starts.json"
-        env["BENCH_OUTPUT"] = str(output)
-        commands = {
-            "plain": [sys.executable, "-m", "bench_helpers", "plain", str(args.steps)],
-            "default": [
-                sys.executable,
-                "-m",
-                package,
-                "fit",
-                f"--trainer.max_steps={args.steps}",
-                "--trainer.callbacks+=bench_helpers.BatchTimer",
-            ],
-            "bare": [sys.executable, "-m", "bench_helpers", "bare", str(args.steps)],
+        user_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(project / "src"), str(HERE)])}
+        output = Path(folder) / "output.json"
+        env = {
+            **user_env,
+            "OMP_NUM_THREADS": str(args.threads),
+            "MKL_NUM_THREADS": str(args.threads),
+            "COLUMNS": "120",
+            "BENCH_OUTPUT": str(output),
         }
-        per_step = {name: [] for name in commands}
-        first_step = []
-        for _ in range(args.repeats):
-            for name, command in commands.items():
-                started = run(command, project, env)
-                per_step[name].append(statistics.median(step_times(output)))
-                if name == "default":
-                    first_step.append(json.loads(output.read_text())[0][2] - started)
-        import_probe = f"import time; t = time.perf_counter(); import {package}; print(time.perf_counter() - t)"
-        import_seconds = statistics.median(
-            float(
-                subprocess.run(
-                    [sys.executable, "-c", import_probe],
-                    env=env,
-                    cwd=project,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-            )
-            for _ in range(3)
-        )
-        started = time.perf_counter()
-        suite = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        tests = subprocess.run(suite, cwd=project, env=env, capture_output=True, text=True, check=False)
-        tests_seconds = time.perf_counter() - started
-    medians = {name: statistics.median(times) for name, times in per_step.items()}
+        loops = [
+            sys.executable,
+            "-m",
+            "bench_loops",
+            package,
+            MODELS[task],
+            DATA[answers.get("data_source", "synthetic")],
+            answers.get("optimizer", "Adam"),
+            LOSSES[task],
+            str(args.rounds),
+            str(args.steps),
+            str(output),
+        ]
+        run_in_terminal(loops, project, env)
+        per_round = json.loads(output.read_text())
+        first_step = statistics.median(seconds_to_first_step(package, project, env, output) for _ in range(probes))
+        imported = statistics.median(import_seconds(package, project, env) for _ in range(probes))
+        if not args.no_tests:
+            started = time.perf_counter()
+            suite = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+            # As in the project's own environment: no pytest plugins that this one happens to have installed.
+            suite_env = {**user_env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+            tests = subprocess.run(suite, cwd=project, env=suite_env, capture_output=True, text=True, check=False)
+            tests_seconds = time.perf_counter() - started
+
+    def ratio(name: str) -> float:
+        return statistics.median(a / b for a, b in zip(per_round[name], per_round["plain"], strict=True))
+
     results = {
         "answers": answers,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": machine(),
         "torch": torch.__version__,
         "threads": args.threads,
+        "rounds": args.rounds,
         "steps": args.steps,
-        "repeats": args.repeats,
-        "per_step_ms": {name: 1000 * value for name, value in medians.items()},
-        "ratio_default_vs_plain": medians["default"] / medians["plain"],
-        "ratio_bare_vs_plain": medians["bare"] / medians["plain"],
-        "first_step_seconds": statistics.median(first_step),
-        "import_seconds": import_seconds,
-        "generated_tests_seconds": tests_seconds,
-        "generated_tests_passed": tests.returncode == 0,
+        "per_step_ms": {name: 1000 * statistics.median(times) for name, times in per_round.items()},
+        "per_round_ms": {name: [round(1000 * time, 3) for time in times] for name, times in per_round.items()},
+        "ratio_default_vs_plain": ratio("default"),
+        "ratio_bare_vs_plain": ratio("bare"),
+        "first_step_seconds": first_step,
+        "import_seconds": imported,
+        "generated_tests_seconds": None if args.no_tests else tests_seconds,
+        "generated_tests_passed": None if args.no_tests else tests.returncode == 0,
     }
     print(table(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if not args.no_tests and tests.returncode:
+        sys.exit(f"error: the project's tests failed:\n{tests.stdout[-3000:]}")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line]
+        cpu = names[0] if names else cpu
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
 def table(results: dict) -> str:
     ms = results["per_step_ms"]
-    outcome = "passed" if results["generated_tests_passed"] else "FAILED"
-    return "\n".join(
-        [
-            "| measure | value |",
-            "| --- | --- |",
-            f"| plain PyTorch loop, per step | {ms['plain']:.2f} ms |",
-            f"| rendered `fit` (defaults), per step | {ms['default']:.2f} ms |",
-            f"| bare Trainer, per step | {ms['bare']:.2f} ms |",
-            f"| ratio default / plain | {results['ratio_default_vs_plain']:.2f} |",
-            f"| ratio bare / plain | {results['ratio_bare_vs_plain']:.2f} |",
-            f"| CLI start to first training step | {results['first_step_seconds']:.1f} s |",
-            f"| `import` of the package | {results['import_seconds']:.1f} s |",
-            f"| the project's own tests | {results['generated_tests_seconds']:.0f} s ({outcome}) |",
-        ]
-    )
+    rows = [
+        ("plain PyTorch loop, per step", f"{ms['plain']:.1f} ms"),
+        ("rendered `fit` (defaults), per step", f"{ms['default']:.1f} ms"),
+        ("bare Trainer, per step", f"{ms['bare']:.1f} ms"),
+        ("ratio default / plain", f"{results['ratio_default_vs_plain']:.3f}"),
+        ("ratio bare / plain", f"{results['ratio_bare_vs_plain']:.3f}"),
+        ("`fit` start to first training step", f"{results['first_step_seconds']:.1f} s"),
+        ("`import` of the package", f"{results['import_seconds']:.1f} s"),
+    ]
+    if results["generated_tests_seconds"] is not None:
+        outcome = "passed" if results["generated_tests_passed"] else "FAILED"
+        rows.append(("the project's own tests", f"{results['generated_tests_seconds']:.0f} s ({outcome})"))
+    return "\n".join(["| measure | value |", "| --- | --- |", *(f"| {name} | {value} |" for name, value in rows)])
 
 
 if __name__ == "__main__":

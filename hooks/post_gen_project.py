@@ -57,6 +57,12 @@ MANIFEST = {
     "data_source": {"mnist": ["tests/test_mnist_download.py"]},
 }
 
+# answer -> value -> files that do not work with that value.
+UNSUPPORTED = {
+    # The GAN's two networks take turns with their gradients, which FSDP's sharded parameters do not allow.
+    "task": {"gan": ["configs/trainer/fsdp.yaml"]},
+}
+
 
 def remove_unchosen_files(answers: dict) -> None:
     for key, files_by_value in MANIFEST.items():
@@ -64,6 +70,9 @@ def remove_unchosen_files(answers: dict) -> None:
             if answers[key] != value:
                 for name in files:
                     Path(name).unlink()
+    for key, files_by_value in UNSUPPORTED.items():
+        for name in files_by_value.get(answers[key], []):
+            Path(name).unlink()
 
 
 def place_variants(answers: dict) -> None:

@@ -25,9 +25,11 @@ def jinja_leftovers(project: Path) -> list[str]:
     return found
 
 
-def run(*args: str | Path, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+def run(
+    *args: str | Path, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
@@ -64,3 +66,9 @@ def default_project(cookies_session) -> Path:
     result = cookies_session.bake()
     assert result.exit_code == 0, result.exception
     return result.project_path
+
+
+@pytest.fixture(scope="session")
+def installed(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of an environment with the default project installed as its README says."""
+    return install_project(default_project, tmp_path_factory.mktemp("venv") / "venv")

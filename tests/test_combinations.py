@@ -75,15 +75,19 @@ OPTION_FILES = [
     ("scheduler", "plateau", ["tests/test_plateau.py"]),
     ("data_source", "mnist", ["tests/test_mnist_download.py"]),
 ]
+# (question, answer, files that must be absent for that answer and present for every other).
+UNSUPPORTED_FILES = [("task", "gan", ["configs/trainer/fsdp.yaml"])]
 
 
 def misplaced_option_files(project: Path, answers: dict, package: str) -> list[str]:
     """Option files that are missing although chosen, or present although not chosen."""
+    chosen = [(key, value, names, True) for key, value, names in OPTION_FILES]
+    refused = [(key, value, names, False) for key, value, names in UNSUPPORTED_FILES]
     return [
         name
-        for key, value, names in OPTION_FILES
+        for key, value, names, present_when_chosen in chosen + refused
         for name in (template.format(package=package) for template in names)
-        if (project / name).is_file() != (answers[key] == value)
+        if (project / name).is_file() != ((answers[key] == value) == present_when_chosen)
     ]
 
 

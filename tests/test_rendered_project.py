@@ -1,15 +1,14 @@
 """The rendered project as its users meet it: installed, trained from the command line, tested by its own suite."""
 
+import subprocess
+import time
 from pathlib import Path
 
-import pytest
+import torch
 
-from .conftest import install_project, run
+from .conftest import run
 
-
-@pytest.fixture(scope="module")
-def installed(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return install_project(default_project, tmp_path_factory.mktemp("venv") / "venv")
+QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
 def test_rendered_test_suite_passes(default_project: Path, installed: Path) -> None:
@@ -19,12 +18,29 @@ def test_rendered_test_suite_passes(default_project: Path, installed: Path) -> N
     assert "failed" not in result.stdout
 
 
-def test_one_command_trains_offline_and_leaves_a_tensorboard_run(default_project: Path, installed: Path) -> None:
+def test_one_command_trains_offline_and_a_killed_run_resumes(default_project: Path, installed: Path) -> None:
+    # SIGKILL, as the out-of-memory killer or a lost machine deal it: nothing runs after it. Lightning writes
+    # checkpoints whole or not at all, so `fit --ckpt_path last` picks the run up and finishes it.
     script = installed.parent / "lightning-project"
-    result = run(script, "fit", "--trainer.max_epochs=2", cwd=default_project)
-    assert result.returncode == 0, result.stderr[-3000:]
     run_dir = default_project / "logs" / "default" / "version_0"
+    last = run_dir / "checkpoints" / "last.ckpt"
+    process = subprocess.Popen([script, "fit", "--trainer.max_epochs=1000"], cwd=default_project, **QUIET)
+    try:
+        deadline = time.monotonic() + 240
+        while not last.exists():
+            assert process.poll() is None, "the run ended before it was killed"
+            assert time.monotonic() < deadline, "no last.ckpt within 240 s"
+            time.sleep(0.05)
+        time.sleep(0.5)  # somewhere in a later epoch, maybe while it writes the next checkpoint
+    finally:
+        process.kill()
+        process.wait()
+    epoch = torch.load(last, weights_only=True)["epoch"]
+
+    result = run(script, "fit", "--ckpt_path", "last", f"--trainer.max_epochs={epoch + 2}", cwd=default_project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert torch.load(last, weights_only=True)["epoch"] == epoch + 1  # the last epoch, counted from 0
+    assert sorted(path.name for path in run_dir.parent.iterdir()) == ["version_0"]
     assert list(run_dir.glob("events.out.tfevents.*"))
-    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     assert list((run_dir / "checkpoints").glob("best-epoch=*-val_acc=*.ckpt"))
     assert "test_acc" in result.stdout

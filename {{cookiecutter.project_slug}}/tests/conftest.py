@@ -46,28 +46,40 @@ RUN_DIR = Path("{{ "logs/default/version_0" if logged else "runs" }}")
 {%- if cookiecutter.callback_checkpoint %}
 CHECKPOINT_DIR = RUN_DIR / "checkpoints"
 {%- endif %}
+{%- if cookiecutter.task == "gan" and cookiecutter.data_source == "digits" %}
+# Long enough for the discriminator to get ahead on the small digits set.
+TRAIN_EPOCHS = 12
+{%- else %}
 # Long enough for the default run to learn {{ "the digits" if cookiecutter.data_source == "digits" else "its data" }} well.
 TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
+{%- endif %}
 # Keep test output short; everything else is the configuration a user gets.
 QUIET = ["--trainer.enable_model_summary=false"]
+# Runs that need fresh processes, by the name of the fixture that reads them.
+BACKGROUND_RUNS = {
+    # Lightning starts the second process itself, by running the same command again.
+    "ddp_fit": ("fit", "--config", "configs/trainer/ddp_cpu.yaml", "--config", "configs/debug/limit_batches.yaml"),
+}
 
 
-def start_command(*args: str, cwd: Path | None = None, output: int = subprocess.PIPE) -> subprocess.Popen:
-    """Start ``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it."""
+def start_command(*args: str, cwd: Path) -> subprocess.Popen:
+    """Start ``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it.
+
+    Its output goes to ``stdout.txt`` and ``stderr.txt`` in ``cwd``: a full pipe would stall a run in the background.
+    """
     command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args]
 {%- if cookiecutter.logger_wandb %}
     # Without the W&B service that this test session's own runs started.
     env = {name: value for name, value in os.environ.items() if not name.startswith("WANDB_")}
-    return subprocess.Popen(command, stdout=output, stderr=output, text=True, cwd=cwd, env=env)
-{%- else %}
-    return subprocess.Popen(command, stdout=output, stderr=output, text=True, cwd=cwd)
 {%- endif %}
+    with (cwd / "stdout.txt").open("w") as stdout, (cwd / "stderr.txt").open("w") as stderr:
+        return subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True, cwd=cwd{{ ", env=env" if cookiecutter.logger_wandb }})
 
 
-def run_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, to its end."""
-    process = start_command(*args, cwd=cwd)
-    stdout, stderr = process.communicate(timeout=300)
+def finish_command(process: subprocess.Popen, cwd: Path) -> subprocess.CompletedProcess:
+    """Wait for a command from :func:`start_command` and collect its output."""
+    process.wait(timeout=300)
+    stdout, stderr = ((cwd / name).read_text() for name in ("stdout.txt", "stderr.txt"))
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
@@ -202,11 +214,32 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def background(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Start the runs that need fresh processes before the first test, so they work beside the in-process tests.
+
+    Only those that a selected test reads are started; their fixtures below wait for them.
+    """
+    wanted = {name for item in request.session.items for name in item.fixturenames}
+    started = {}
+    for name, args in BACKGROUND_RUNS.items():
+        if name in wanted:
+            path = make_workdir(tmp_path_factory.mktemp(name))
+            started[name] = (path, start_command(*args, cwd=path))
+    yield started
+    for _, process in started.values():
+        process.kill()  # left running only when a test failed before waiting for it
+        process.wait()
+
+
 @pytest.fixture(scope="session")
-def fresh_process_fit(tmp_path_factory: pytest.TempPathFactory) -> CommandRun:
-    """A short `fit` in a fresh process, as a user runs it; the tests of the CLI and the loggers read it."""
-    path = make_workdir(tmp_path_factory.mktemp("command"))
-    return CommandRun(path, run_command("fit", "--config", "configs/debug/limit_batches.yaml", cwd=path))
+def ddp_fit(background: dict) -> CommandRun:
+    """A short `fit` with the two-process CPU preset (DDP over gloo), as a user runs it in a terminal.
+
+    The tests of the command line, of distributed training and of the loggers read it.
+    """
+    path, process = background["ddp_fit"]
+    return CommandRun(path, finish_command(process, path))
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,12 @@ def test_a_missing_checkpoint_is_refused_in_one_line(workdir: Path) -> None:
     assert run_main("predict", "--ckpt_path", "nowhere.ckpt") == (
         "error: no checkpoint at 'nowhere.ckpt': pass the path of a .ckpt file, or --ckpt_path last"
     )
+{%- if cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+
+
+def test_resume_outside_fit_is_refused_in_one_line(workdir: Path) -> None:
+    assert run_main("test", "--resume=true") == "error: --resume continues a fit: drop it, or give test a --ckpt_path"
+{%- endif %}
 
 
 class PoisonWeights(Callback):
@@ -48,7 +54,8 @@ class PoisonWeights(Callback):
 
 def test_a_nan_loss_stops_the_run(workdir: Path) -> None:
     poison = "--trainer.callbacks+=tests.test_bad_input.PoisonWeights"
-    with pytest.raises(NonFiniteLossError, match=r"^train_\w*loss is nan at step \d+: lower --model\.lr"):
+    expected = r"^the training loss turned nan between steps \d+ and \d+: lower --model\.lr"
+    with pytest.raises(NonFiniteLossError, match=expected):
         run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", poison, *QUIET])
 {%- if cookiecutter.task == "image_classification" and source in ("synthetic", "image_folder") %}
 

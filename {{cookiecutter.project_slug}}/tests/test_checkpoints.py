@@ -5,8 +5,6 @@
 {%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}
 
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from pytorch_lightning import Callback, LightningModule, Trainer
 from {{ cookiecutter.package_name }}.cli import run_cli
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun, default_data, start_command
+from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun, default_data
 
 
 def best_checkpoint(root: Path) -> Path:
@@ -95,13 +93,18 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
 {% else -%}
 @pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
 {% endif -%}
-def test_fit_ckpt_path_last_resumes_an_interrupted_run(workdir: Path) -> None:
-    interrupted = ["fit", "--trainer.max_epochs=2", "--trainer.callbacks+=tests.conftest.StopAfterOneEpoch"]
-    first = run_cli([*interrupted, *QUIET])
+{% if logged -%}
+@pytest.mark.parametrize("resume", [["--ckpt_path", "last"], ["--resume=true"]], ids=["ckpt_path_last", "resume"])
+{% else -%}
+@pytest.mark.parametrize("resume", [["--ckpt_path", "last"]], ids=["ckpt_path_last"])
+{% endif -%}
+def test_fit_resumes_an_interrupted_run(workdir: Path, resume: list[str]) -> None:
+    short = ["--config", "configs/debug/limit_batches.yaml", *QUIET]  # two epochs of four batches
+    first = run_cli(["fit", "--trainer.callbacks+=tests.conftest.StopAfterOneEpoch", *short])
     steps_per_epoch = first.trainer.global_step
     assert first.trainer.current_epoch == 1
 
-    resumed = run_cli(["fit", "--ckpt_path", "last", "--trainer.max_epochs=2", *QUIET])
+    resumed = run_cli(["fit", *resume, *short])
     assert resumed.trainer.current_epoch == 2
     assert resumed.trainer.global_step == 2 * steps_per_epoch
     last = torch.load(Path(resumed.trainer.log_dir, "checkpoints", "last.ckpt"), weights_only=True)
@@ -113,30 +116,6 @@ def test_fit_ckpt_path_last_resumes_an_interrupted_run(workdir: Path) -> None:
 {%- endif %}
 
 
-{% if new_run_on_resume -%}
-@pytest.mark.filterwarnings("ignore:The dirpath has changed")
-{% else -%}
-@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
-{% endif -%}
-def test_a_killed_run_resumes_from_its_last_checkpoint(workdir: Path) -> None:
-    # SIGKILL, as the out-of-memory killer or a lost machine deal it: nothing runs after it.
-    process = start_command("fit", "--trainer.max_epochs=1000", output=subprocess.DEVNULL)
-    last = workdir / CHECKPOINT_DIR / "last.ckpt"
-    deadline = time.monotonic() + 240
-    while not last.exists():
-        assert process.poll() is None, "the run ended before it was killed"
-        assert time.monotonic() < deadline, "no last.ckpt within 240 s"
-        time.sleep(0.1)
-    time.sleep(0.5)  # kill it somewhere in the next epoch, maybe while it writes the next checkpoint
-    process.kill()
-    process.wait()
-
-    epoch = torch.load(last, weights_only=True)["epoch"]  # Lightning writes checkpoints whole or not at all
-    resumed = run_cli(["fit", "--ckpt_path", "last", f"--trainer.max_epochs={epoch + 2}", *QUIET])
-    assert resumed.trainer.state.finished
-    assert resumed.trainer.current_epoch == epoch + 2
-
-
 class PressCtrlC(Callback):
     """Interrupt the second epoch as Ctrl-C in a terminal does: Python raises KeyboardInterrupt."""
 
@@ -146,10 +125,11 @@ class PressCtrlC(Callback):
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_last_checkpoint(workdir: Path) -> None:
-    interrupted = ["fit", "--trainer.max_epochs=3", "--trainer.callbacks+=tests.test_checkpoints.PressCtrlC"]
+    ctrl_c = "--trainer.callbacks+=tests.test_checkpoints.PressCtrlC"
+    interrupted = ["--config", "configs/debug/limit_batches.yaml", ctrl_c]
     try:
         with pytest.raises(SystemExit) as exit_info:
-            run_cli([*interrupted, *QUIET])
+            run_cli(["fit", *interrupted, *QUIET])
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # Lightning ignores further Ctrl-C while it stops
     assert exit_info.value.code == 1

@@ -5,9 +5,10 @@ from mlflow.tracking import MlflowClient
 from .conftest import CommandRun
 
 
-def test_a_fit_is_recorded_in_the_store(fresh_process_fit: CommandRun) -> None:
-    # A fit in a fresh process, as a user runs it: MLflow keeps one store per tracking URI for the whole process.
-    path, result = fresh_process_fit
+def test_a_fit_is_recorded_in_the_store(ddp_fit: CommandRun) -> None:
+    # A fit in fresh processes, as a user runs it (MLflow keeps one store per tracking URI per process);
+    # under DDP only rank 0 records, so the store holds exactly one run.
+    path, result = ddp_fit
     assert result.returncode == 0, result.stderr
 
     client = MlflowClient(tracking_uri=f"sqlite:///{path / 'mlruns.db'}")

@@ -43,6 +43,10 @@ class CLI(LightningCLI):
         for size in ("num_features",):
 {%- endif %}
             parser.link_arguments(f"data.{size}", f"model.{size}", apply_on="instantiate")
+{%- if run_folders %}
+        # `fit --resume=true`: continue the newest run from its newest checkpoint, or start one if there is none.
+        parser.add_argument("--resume", type=bool, default=False, help="fit: continue the newest run, if there is one")
+{%- endif %}
 
     def parse_arguments(self, parser: LightningArgumentParser, args: ArgsType) -> None:
         """Parse as LightningCLI does, then settle ``--ckpt_path`` before Lightning reads the checkpoint."""
@@ -52,6 +56,8 @@ class CLI(LightningCLI):
             return
         config = self.config[subcommand]
 {%- if run_folders %}
+        if config.resume and subcommand != "fit":
+            raise InputError(f"--resume continues a fit: drop it, or give {subcommand} a --ckpt_path")
         logger = config.trainer.logger
         logger = logger[0] if isinstance(logger, list) else logger
         if isinstance(logger, Namespace) and "save_dir" in logger.get("init_args", {}):
@@ -62,11 +68,16 @@ class CLI(LightningCLI):
 
     def _use_run_folder(self, subcommand: str, config: Namespace, logger_args: Namespace) -> None:
         run_root = Path(logger_args.save_dir) / logger_args.name
-        if subcommand == "fit" and config.ckpt_path == "last":
+        if config.resume and config.ckpt_path is None:
+            # Lightning writes a requeued SLURM job's checkpoint (hpc_ckpt_<n>.ckpt) here, beside the runs.
+            config.trainer.default_root_dir = str(run_root)
+            config.ckpt_path = newest_checkpoint(run_root)  # None: nothing to continue, a new run starts
+        elif subcommand == "fit" and config.ckpt_path == "last":
             config.ckpt_path = newest_last_checkpoint(run_root) or "last"
 {%- if in_place %}
-        if config.ckpt_path and is_run_checkpoint(Path(config.ckpt_path), run_root):
-            self._log_into_run_of(subcommand, Path(config.ckpt_path), logger_args)
+        run = run_folder_of(Path(config.ckpt_path), run_root) if config.ckpt_path else None
+        if run is not None:
+            self._log_into_run_of(subcommand, run, logger_args)
 {%- endif %}
 {%- endif %}
 
@@ -80,13 +91,13 @@ class CLI(LightningCLI):
 {%- endif %}
 {%- if in_place %}
 
-    def _log_into_run_of(self, subcommand: str, checkpoint: Path, logger_args: Namespace) -> None:
-        """Keep logging into the run folder that holds ``checkpoint`` instead of starting a new version.
+    def _log_into_run_of(self, subcommand: str, run: Path, logger_args: Namespace) -> None:
+        """Keep logging into the folder of the checkpoint's ``run`` instead of starting a new version.
 
         A resumed ``fit`` continues its curves and refreshes ``config.yaml``;
         ``validate``, ``test`` and ``predict`` save their configuration beside it as ``config-<command>.yaml``.
         """
-        logger_args.version = checkpoint.parent.parent.name
+        logger_args.version = run.name
         self.save_config_kwargs["overwrite"] = True
         if subcommand != "fit":
             self.save_config_kwargs["config_filename"] = f"config-{subcommand}.yaml"
@@ -116,12 +127,28 @@ def newest_last_checkpoint(run_root: Path) -> str | None:
     """
     candidates = sorted(run_root.glob("*/checkpoints/last.ckpt"), key=lambda path: path.stat().st_mtime)
     return str(candidates[-1]) if candidates else None
+
+
+def newest_checkpoint(run_root: Path) -> str | None:
+    """What ``--resume`` continues from: the newest ``last.ckpt`` of any run, or a requeued job's newer checkpoint."""
+    candidates = [*run_root.glob("*/checkpoints/last.ckpt"), *run_root.glob("hpc_ckpt_*.ckpt")]
+    return str(max(candidates, key=lambda path: path.stat().st_mtime)) if candidates else None
 {%- if in_place %}
 
 
-def is_run_checkpoint(checkpoint: Path, run_root: Path) -> bool:
-    """Whether ``checkpoint`` lies in ``run_root/<version>/checkpoints/``."""
-    return checkpoint.parent.name == "checkpoints" and checkpoint.resolve().parent.parent.parent == run_root.resolve()
+def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
+    """The run folder (``run_root/<version>``) that ``checkpoint`` continues, if any.
+
+    A checkpoint in ``<version>/checkpoints/`` belongs to that run. The hpc checkpoint that Lightning
+    writes to ``run_root`` when SLURM requeues a job continues the newest run.
+    """
+    folder = checkpoint.resolve().parent
+    if folder.name == "checkpoints" and folder.parent.parent == run_root.resolve():
+        return checkpoint.parent.parent
+    newest = newest_last_checkpoint(run_root)
+    if checkpoint.name.startswith("hpc_ckpt_") and folder == run_root.resolve() and newest:
+        return Path(newest).parent.parent
+    return None
 {%- endif %}
 {%- endif %}
 

@@ -65,10 +65,14 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
         x, y = batch
         logits = self(x)
         loss = F.cross_entropy(logits, y)
-        self.train_acc(logits, y)
+        # Per step: the loss for the progress bar and the logger. Accuracy only gathers counts here.
         self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=False)
-        self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
+        self.train_acc.update(logits, y)
         return loss
+
+    def on_train_epoch_end(self) -> None:
+        # Logging the metric object computes the epoch's accuracy (across processes) and resets it.
+        self.log("train_acc", self.train_acc)
 
     def validation_step(self, batch: Batch, batch_idx: int) -> {{ "Tensor" if cookiecutter.callback_figures else "None" }}:
         x, y = batch

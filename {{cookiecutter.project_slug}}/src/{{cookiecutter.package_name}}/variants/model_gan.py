@@ -58,7 +58,7 @@ class GAN(pl.LightningModule):
         logits = self.discriminator(fake)
         return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
 
-    def training_step(self, batch: Batch, batch_idx: int) -> None:
+    def training_step(self, batch: Batch, batch_idx: int) -> dict[str, Tensor]:
         real, _ = batch
         optimizer_g, optimizer_d = self.optimizers()
         fake = self(self.noise(len(real)))
@@ -83,7 +83,9 @@ class GAN(pl.LightningModule):
             scheduler.step()
 {%- endif %}
 
-        self.log_dict({"train_g_loss": g_loss, "train_d_loss": d_loss}, prog_bar=True)
+        losses = {"train_g_loss": g_loss.detach(), "train_d_loss": d_loss.detach()}
+        self.log_dict(losses, prog_bar=True)
+        return losses
 {%- if scheduled and cookiecutter.scheduler != "onecycle" %}
 
     def on_train_epoch_end(self) -> None:

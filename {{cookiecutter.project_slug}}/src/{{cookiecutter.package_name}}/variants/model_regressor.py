@@ -45,10 +45,14 @@ class Regressor(pl.LightningModule):
         x, y = batch
         y_hat = self(x)
         loss = F.mse_loss(y_hat, y)
-        self.train_mae(y_hat, y)
+        # Per step: the loss for the progress bar and the logger. The MAE only gathers sums here.
         self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=False)
-        self.log("train_mae", self.train_mae, on_step=False, on_epoch=True)
+        self.train_mae.update(y_hat, y)
         return loss
+
+    def on_train_epoch_end(self) -> None:
+        # Logging the metric object computes the epoch's MAE (across processes) and resets it.
+        self.log("train_mae", self.train_mae)
 
     def validation_step(self, batch: Batch, batch_idx: int) -> {{ "Tensor" if cookiecutter.callback_figures else "None" }}:
         x, y = batch

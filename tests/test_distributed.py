@@ -1,0 +1,201 @@
+"""From one machine to a cluster, on CPU: torchrun nodes, resume under DDP, the SLURM script and its requeue.
+
+Each test runs the installed default project's own commands in fresh processes (DDP cannot start inside
+pytest), from a folder that holds a copy of its `configs/`, as a cluster node's working directory would.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from .conftest import run
+
+PACKAGE = "lightning_project"
+RUN_DIR = Path("logs/default/version_0")
+SHORT = ["--config", "configs/debug/limit_batches.yaml"]  # epochs of 4 training batches per process
+# Each process writes the validation metrics it holds once Lightning has reduced them.
+RECORDER = """
+import json
+
+import pytorch_lightning as pl
+
+
+class RecordValidation(pl.Callback):
+    def on_validation_end(self, trainer, pl_module):
+        if not trainer.sanity_checking:
+            metrics = trainer.callback_metrics
+            metrics = {name: float(value) for name, value in metrics.items() if name.startswith("val_")}
+            with open(f"val-rank{trainer.global_rank}.jsonl", "a") as file:
+                file.write(json.dumps({"step": trainer.global_step, **metrics}) + "\\n")
+"""
+
+
+@pytest.fixture
+def node_dir(default_project: Path, tmp_path: Path) -> Path:
+    """A working directory with the project's configs and the recording callback on the import path."""
+    shutil.copytree(default_project / "configs", tmp_path / "configs")
+    (tmp_path / "recorder.py").write_text(RECORDER)
+    return tmp_path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def torchrun_nodes(python: Path, cwd: Path, *args: str) -> list[subprocess.CompletedProcess]:
+    """The README's torchrun command on two "nodes" of one CPU process each, both on 127.0.0.1."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(cwd), "OMP_NUM_THREADS": "1"}
+    nodes = [
+        subprocess.Popen(
+            [
+                python,
+                "-m",
+                "torch.distributed.run",
+                "--nnodes=2",
+                "--nproc_per_node=1",
+                f"--node_rank={rank}",
+                "--master_addr=127.0.0.1",
+                f"--master_port={port}",
+                "-m",
+                PACKAGE,
+                "fit",
+                "--config",
+                "configs/trainer/multinode.yaml",
+                "--trainer.accelerator=cpu",
+                "--trainer.devices=1",  # one process per node here; the preset's num_nodes (2) stays
+                *args,
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    results = []
+    for node in nodes:
+        stdout, stderr = node.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(node.args, node.returncode, stdout, stderr))
+    return results
+
+
+def logged_scalars(run_dir: Path, tag: str) -> dict[int, float]:
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    return {event.step: event.value for event in events.Scalars(tag)}
+
+
+def test_two_torchrun_nodes_train_together_and_resume_continues_the_steps(node_dir: Path, installed: Path) -> None:
+    recorder = "--trainer.callbacks+=recorder.RecordValidation"
+    for result in torchrun_nodes(installed, node_dir, *SHORT, recorder):
+        assert result.returncode == 0, result.stderr[-3000:]
+    # One run: only global rank 0 writes logs, checkpoints and the config.
+    assert sorted(path.name for path in (node_dir / RUN_DIR).parent.iterdir()) == ["version_0"]
+    checkpoints = sorted(path.name for path in (node_dir / RUN_DIR / "checkpoints").iterdir())
+    assert len(checkpoints) == 2 and "last.ckpt" in checkpoints
+    assert torch.load(node_dir / RUN_DIR / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 8
+
+    # Epoch metrics are reduced over both processes: each holds the same values, and rank 0 logged them.
+    ranks = [
+        [json.loads(line) for line in (node_dir / f"val-rank{rank}.jsonl").read_text().splitlines()] for rank in (0, 1)
+    ]
+    assert ranks[0] == ranks[1]
+    for tag in ("val_loss", "val_acc"):
+        logged = logged_scalars(node_dir / RUN_DIR, tag)
+        assert [logged[step] for step in sorted(logged)] == pytest.approx([record[tag] for record in ranks[0]])
+
+    # Started again with --resume=true, both nodes continue the run: the step count goes on from 8.
+    for result in torchrun_nodes(installed, node_dir, *SHORT, "--resume=true", "--trainer.max_epochs=3"):
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert torch.load(node_dir / RUN_DIR / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 12
+    assert sorted(path.name for path in (node_dir / RUN_DIR).parent.iterdir()) == ["version_0"]
+
+
+def sbatch_options(script: str) -> dict[str, str]:
+    return dict(re.findall(r"^#SBATCH --([\w-]+)=(\S+)", script, flags=re.MULTILINE))
+
+
+def test_slurm_script_is_valid_bash_and_agrees_with_its_preset(default_project: Path) -> None:
+    script_path = default_project / "scripts" / "slurm.sh"
+    assert run("bash", "-n", script_path, cwd=default_project).returncode == 0
+    assert os.access(script_path, os.X_OK)
+    script = script_path.read_text()
+    options = sbatch_options(script)
+    preset = yaml.safe_load((default_project / "configs" / "trainer" / "multinode.yaml").read_text())["trainer"]
+    assert int(options["nodes"]) == preset["num_nodes"]
+    assert int(options["ntasks-per-node"]) == int(options["gpus-per-node"]) == preset["devices"]
+    assert options["signal"] == "SIGUSR1@90"
+    assert "--requeue" in script.split()
+    (srun,) = [line for line in script.splitlines() if line.startswith("srun ")]
+    assert f"python -m {PACKAGE} fit --config configs/trainer/multinode.yaml --resume=true" in srun
+
+
+def slurm_env(node_dir: Path) -> dict[str, str]:
+    """Lightning's SLURM environment as one task of a batch job sees it, and a `scontrol` that records its call."""
+    bin_dir = node_dir / "bin"
+    bin_dir.mkdir()
+    scontrol = bin_dir / "scontrol"
+    scontrol.write_text(f'#!/bin/sh\necho "$@" >> {node_dir / "scontrol.log"}\n')
+    scontrol.chmod(0o755)
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "SLURM_JOB_ID": "4242",
+        "SLURM_JOB_NAME": "lightning-project",
+        "SLURM_NTASKS": "1",
+        "SLURM_NTASKS_PER_NODE": "1",
+        "SLURM_NODELIST": "127.0.0.1",
+        "SLURM_PROCID": "0",
+        "SLURM_LOCALID": "0",
+        "SLURM_NODEID": "0",
+    }
+
+
+def wait_for(condition, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 240
+    while not condition():
+        assert process.poll() is None, f"the run ended before {what}: {process.stderr.read()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {what} within 240 s"
+        time.sleep(0.05)
+
+
+def test_sigusr1_under_slurm_checkpoints_requeues_and_the_requeued_job_resumes(node_dir: Path, installed: Path) -> None:
+    env = slurm_env(node_dir)
+    fit = [installed, "-m", PACKAGE, "fit", *SHORT, "--resume=true"]
+    job = subprocess.Popen(
+        [*fit, "--trainer.max_epochs=1000"], cwd=node_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        wait_for((node_dir / RUN_DIR / "checkpoints" / "last.ckpt").exists, job, "a first checkpoint")
+        job.send_signal(signal.SIGUSR1)  # what `#SBATCH --signal=SIGUSR1@90` sends before the time limit
+        hpc = node_dir / RUN_DIR.parent / "hpc_ckpt_1.ckpt"
+        wait_for(lambda: (node_dir / "scontrol.log").exists() and hpc.exists(), job, "a requeue")
+    finally:
+        job.kill()  # SLURM ends the job at its time limit
+        job.wait()
+    assert (node_dir / "scontrol.log").read_text().split() == ["requeue", "4242"]
+    saved = torch.load(hpc, weights_only=True)
+    epochs = saved["epoch"] + 2
+
+    # The requeued job runs the same command: it picks the run up from the requeue checkpoint.
+    requeued = run(*fit, f"--trainer.max_epochs={epochs}", cwd=node_dir, env=env)
+    assert requeued.returncode == 0, requeued.stderr[-3000:]
+    assert str(hpc.name) in requeued.stdout + requeued.stderr
+    last = torch.load(node_dir / RUN_DIR / "checkpoints" / "last.ckpt", weights_only=True)
+    assert last["global_step"] == 4 * epochs > saved["global_step"]
+    assert sorted(path.name for path in (node_dir / RUN_DIR).parent.iterdir() if path.is_dir()) == ["version_0"]
