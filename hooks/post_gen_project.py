@@ -55,6 +55,8 @@ MANIFEST = {
     "logger_mlflow": {True: ["tests/test_mlflow.py"]},
     "scheduler": {"plateau": ["tests/test_plateau.py"]},
     "data_source": {"mnist": ["tests/test_mnist_download.py"]},
+    "ci": {"github": [".github/workflows/tests.yml"], "gitlab": [".gitlab-ci.yml"]},
+    "dockerfile": {True: ["Dockerfile", ".dockerignore"]},
 }
 
 # answer -> value -> files that do not work with that value.
@@ -73,6 +75,9 @@ def remove_unchosen_files(answers: dict) -> None:
     for key, files_by_value in UNSUPPORTED.items():
         for name in files_by_value.get(answers[key], []):
             Path(name).unlink()
+    for folder in sorted({path for path in Path().rglob("*") if path.is_dir()}, reverse=True):
+        if not any(folder.iterdir()):  # what held only removed files, such as .github/ without GitHub Actions
+            folder.rmdir()
 
 
 def place_variants(answers: dict) -> None:

@@ -199,3 +199,30 @@ def test_sigusr1_under_slurm_checkpoints_requeues_and_the_requeued_job_resumes(n
     last = torch.load(node_dir / RUN_DIR / "checkpoints" / "last.ckpt", weights_only=True)
     assert last["global_step"] == 4 * epochs > saved["global_step"]
     assert sorted(path.name for path in (node_dir / RUN_DIR).parent.iterdir() if path.is_dir()) == ["version_0"]
+
+
+PRINT_EVERY_PRESET = """
+import contextlib, io, sys
+from pathlib import Path
+
+import yaml
+
+from lightning_project.cli import run_cli
+
+for preset in sorted(Path("configs").glob("*/*.yaml")):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        run_cli(["fit", "--config", str(preset), "--print_config"])
+    print(preset.name, yaml.safe_load(out.getvalue())["trainer"]["strategy"])
+"""
+
+
+def test_every_preset_is_a_valid_configuration(default_project: Path, installed: Path) -> None:
+    # LightningCLI checks class paths and their arguments against the signatures: FSDP and several
+    # nodes cannot run on a CPU, but their presets must parse into a configuration the Trainer accepts.
+    result = run(installed, "-c", PRINT_EVERY_PRESET, cwd=default_project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    strategies = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert set(strategies) >= {"gpu.yaml", "ddp.yaml", "ddp_cpu.yaml", "fsdp.yaml", "multinode.yaml"}
+    assert "FSDPStrategy" in strategies["fsdp.yaml"] and "FULL_SHARD" in strategies["fsdp.yaml"]
+    assert strategies["multinode.yaml"] == "ddp"
