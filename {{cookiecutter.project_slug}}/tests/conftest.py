@@ -1,6 +1,15 @@
 {%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv -%}
 {%- set csv_data = cookiecutter.data_source == "csv" -%}
 {%- set source = cookiecutter.data_source -%}
+"""Shared helpers and fixtures.
+
+Nothing heavy is imported at the top of this file: pytest imports it first, and its `pytest_configure`
+starts the runs that need fresh processes before the test modules import torch and Lightning, so that
+those runs work beside the in-process tests. The helpers import what they need when they run.
+"""
+{% if source == "mnist" %}
+from __future__ import annotations
+{% endif %}
 {% if csv_data -%}
 import csv
 {% elif source == "mnist" -%}
@@ -12,32 +21,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import {{ "TYPE_CHECKING, " if source == "mnist" }}NamedTuple
 
-{% if source == "mnist" -%}
-import numpy as np
-{% endif -%}
 import pytest
-{%- if csv_data or source in ("image_folder", "mnist") %}
-import torch
-{%- endif %}
-{%- if cookiecutter.logger_wandb %}
-import wandb
-{%- endif %}
-{%- if source == "image_folder" %}
-from PIL import Image
-{%- endif %}
-{%- if cookiecutter.callback_checkpoint %}
-from pytorch_lightning import Callback, LightningModule, Trainer
-{%- endif %}
-{%- if source in ("image_folder", "mnist") %}
-from torch.nn import functional as F
-{%- endif %}
-{%- if cookiecutter.callback_checkpoint %}
+{%- if source == "mnist" %}
 
-from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
+if TYPE_CHECKING:
+    import numpy as np
 {%- endif %}
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +49,7 @@ TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
 # Keep test output short; everything else is the configuration a user gets.
 QUIET = ["--trainer.enable_model_summary=false"]
 # Runs that need fresh processes, by the name of the fixture that reads them.
+BACKGROUND = pytest.StashKey[dict[str, tuple[Path, subprocess.Popen]]]()
 BACKGROUND_RUNS = {
     # Lightning starts the second process itself, by running the same command again.
     "ddp_fit": ("fit", "--config", "configs/trainer/ddp_cpu.yaml", "--config", "configs/debug/limit_batches.yaml"),
@@ -104,12 +98,16 @@ def make_workdir(path: Path) -> Path:
 def write_example_csv(path: Path, num_rows: int = 6000, seed: int = 0) -> None:
 {%- if cookiecutter.task == "tabular_classification" %}
     """A learnable table: the target is the class whose centre the row is nearest to."""
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     features = torch.randn(num_rows, 8, generator=generator)
     centres = 2 * torch.randn(3, 8, generator=generator)
     targets = torch.cdist(features, centres).argmin(dim=1).tolist()
 {%- else %}
     """A learnable table: the target is a smooth function of the features."""
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     features = torch.randn(num_rows, 8, generator=generator)
     targets = (features[:, 0] - 0.5 * features[:, 1] + torch.sin(features[:, 2])).tolist()
@@ -128,6 +126,10 @@ def write_example_csv(path: Path, num_rows: int = 6000, seed: int = 0) -> None:
 
 def write_example_images(root: Path, per_class: int = 200, seed: int = 0) -> None:
     """Three classes of 16x16 colour PNGs, each a smooth random pattern plus noise."""
+    import torch
+    from PIL import Image
+    from torch.nn import functional as F
+
     generator = torch.Generator().manual_seed(seed)
     patterns = F.interpolate(torch.rand(3, 3, 4, 4, generator=generator), size=16, mode="bilinear")
     for label, pattern in enumerate(patterns):
@@ -146,6 +148,9 @@ def write_example_images(root: Path, per_class: int = 200, seed: int = 0) -> Non
 
 def write_fake_mnist(folder: Path, num_train: int = 7000, num_test: int = 1000, seed: int = 0) -> None:
     """The four MNIST idx files, filled with learnable stand-ins: one smooth pattern per digit plus noise."""
+    import torch
+    from torch.nn import functional as F
+
     generator = torch.Generator().manual_seed(seed)
     patterns = F.interpolate(torch.rand(10, 1, 7, 7, generator=generator), size=28, mode="bilinear")[:, 0]
     folder.mkdir(parents=True, exist_ok=True)
@@ -166,30 +171,32 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
     return path
 {%- endif %}
-{%- if cookiecutter.callback_checkpoint %}
 
 
-def default_data(root: Path) -> {{ cookiecutter.__datamodule_class }}:
-    """The data module of the default configuration, as a run in ``root`` sees it."""
-{%- if cookiecutter.data_source == "synthetic" %}
-    return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data"))
-{%- elif cookiecutter.data_source == "digits" %}
-    return {{ cookiecutter.__datamodule_class }}()
-{%- elif csv_data %}
-    return {{ cookiecutter.__datamodule_class }}(path=str(root / "data" / "train.csv"))
-{%- elif source == "image_folder" %}
-    return {{ cookiecutter.__datamodule_class }}(root=str(root / "data" / "images"))
-{%- elif source == "mnist" %}
-    return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data" / "mnist"))
-{%- endif %}
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the runs in BACKGROUND_RUNS before the test modules are even imported."""
+    started = {}
+    if not (config.option.collectonly or config.option.help):
+        root = Path(tempfile.mkdtemp(prefix="{{ cookiecutter.package_name }}-tests-"))
+        for name, args in BACKGROUND_RUNS.items():
+            path = make_workdir(root / name)
+            started[name] = (path, start_command(*args, cwd=path))
+    config.stash[BACKGROUND] = started
 
 
-class StopAfterOneEpoch(Callback):
-    """Interrupt a run after its first epoch, as a crash or a time limit would."""
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop the background runs that no selected test reads."""
+    wanted = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for name, (_, process) in session.config.stash[BACKGROUND].items():
+        if name not in wanted:
+            process.kill()
 
-    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        trainer.should_stop = True
-{%- endif %}
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for path, process in config.stash.get(BACKGROUND, {}).values():
+        process.kill()  # still running only when no test waited for it
+        process.wait()
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -202,6 +209,8 @@ def plain_argv(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def finish_wandb_run() -> Iterator[None]:
     """Each test's runs get their own W&B run, as separate commands do: end the one a test leaves open."""
+    import wandb
+
     yield
     wandb.finish()
 
@@ -214,37 +223,22 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture(scope="session", autouse=True)
-def background(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """Start the runs that need fresh processes before the first test, so they work beside the in-process tests.
-
-    Only those that a selected test reads are started; their fixtures below wait for them.
-    """
-    wanted = {name for item in request.session.items for name in item.fixturenames}
-    started = {}
-    for name, args in BACKGROUND_RUNS.items():
-        if name in wanted:
-            path = make_workdir(tmp_path_factory.mktemp(name))
-            started[name] = (path, start_command(*args, cwd=path))
-    yield started
-    for _, process in started.values():
-        process.kill()  # left running only when a test failed before waiting for it
-        process.wait()
-
-
 @pytest.fixture(scope="session")
-def ddp_fit(background: dict) -> CommandRun:
+def ddp_fit(pytestconfig: pytest.Config) -> CommandRun:
     """A short `fit` with the two-process CPU preset (DDP over gloo), as a user runs it in a terminal.
 
     The tests of the command line, of distributed training and of the loggers read it.
     """
-    path, process = background["ddp_fit"]
+    path, process = pytestconfig.stash[BACKGROUND]["ddp_fit"]
     return CommandRun(path, finish_command(process, path))
 
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedRun]:
     """One short real `fit` (then `test`) with the default configuration, shared by every test that reads a run."""
+{%- if cookiecutter.logger_wandb %}
+    import wandb
+{% endif %}
     from {{ cookiecutter.package_name }}.cli import run_cli
 
     path = make_workdir(tmp_path_factory.mktemp("trained"))
@@ -252,4 +246,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedRun]:
         monkeypatch.chdir(path)
         monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.package_name }}"])
         cli = run_cli(["fit", f"--trainer.max_epochs={TRAIN_EPOCHS}", *QUIET])
+{%- if cookiecutter.logger_wandb %}
+        wandb.finish()  # the W&B run ends with its command, as for a user: the tests' own commands start new ones
+{%- endif %}
         yield TrainedRun(path, {name: float(value) for name, value in cli.trainer.callback_metrics.items()})

@@ -9,12 +9,38 @@ from pathlib import Path
 
 import pytest
 import torch
+{%- if cookiecutter.logger_wandb %}
+import wandb
+{%- endif %}
 from pytorch_lightning import Callback, LightningModule, Trainer
 
 from {{ cookiecutter.package_name }}.cli import run_cli
+from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun, default_data
+from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun
+
+
+def default_data(root: Path) -> {{ cookiecutter.__datamodule_class }}:
+    """The data module of the default configuration, as a run in ``root`` sees it."""
+{%- if cookiecutter.data_source == "synthetic" %}
+    return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data"))
+{%- elif cookiecutter.data_source == "digits" %}
+    return {{ cookiecutter.__datamodule_class }}()
+{%- elif cookiecutter.data_source == "csv" %}
+    return {{ cookiecutter.__datamodule_class }}(path=str(root / "data" / "train.csv"))
+{%- elif cookiecutter.data_source == "image_folder" %}
+    return {{ cookiecutter.__datamodule_class }}(root=str(root / "data" / "images"))
+{%- elif cookiecutter.data_source == "mnist" %}
+    return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data" / "mnist"))
+{%- endif %}
+
+
+class StopAfterOneEpoch(Callback):
+    """Interrupt a run after its first epoch, as a crash or a time limit would."""
+
+    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        trainer.should_stop = True
 
 
 def best_checkpoint(root: Path) -> Path:
@@ -60,6 +86,9 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
     tested = run_cli(["test", "--ckpt_path", ckpt, *QUIET])
     assert float(tested.trainer.callback_metrics["test_{{ metric }}"]) == pytest.approx(trained.metrics["test_{{ metric }}"])
 
+{%- if cookiecutter.logger_wandb %}
+    wandb.finish()  # each command gets its own W&B run, as two commands would
+{%- endif %}
     run_cli(["predict", "--ckpt_path", ckpt, *QUIET])
     predictions = torch.load(trained.path / "predictions" / "predictions.pt")
     data = default_data(trained.path)
@@ -100,10 +129,13 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
 {% endif -%}
 def test_fit_resumes_an_interrupted_run(workdir: Path, resume: list[str]) -> None:
     short = ["--config", "configs/debug/limit_batches.yaml", *QUIET]  # two epochs of four batches
-    first = run_cli(["fit", "--trainer.callbacks+=tests.conftest.StopAfterOneEpoch", *short])
+    first = run_cli(["fit", "--trainer.callbacks+=tests.test_checkpoints.StopAfterOneEpoch", *short])
     steps_per_epoch = first.trainer.global_step
     assert first.trainer.current_epoch == 1
 
+{%- if cookiecutter.logger_wandb %}
+    wandb.finish()  # each command gets its own W&B run, as two commands would
+{%- endif %}
     resumed = run_cli(["fit", *resume, *short])
     assert resumed.trainer.current_epoch == 2
     assert resumed.trainer.global_step == 2 * steps_per_epoch
