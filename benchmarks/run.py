@@ -29,24 +29,14 @@ import time
 from pathlib import Path
 
 import torch
+from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
+from cookiecutter.prompt import prompt_for_config
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE.parent
 # The loss each supervised task trains on, by the name bench_loops.py knows it.
 LOSSES = {"image_classification": "cross_entropy", "tabular_classification": "cross_entropy", "regression": "mse"}
-MODELS = {
-    "image_classification": "ImageClassifier",
-    "tabular_classification": "TabularClassifier",
-    "regression": "Regressor",
-}
-DATA = {
-    "synthetic": "SyntheticDataModule",
-    "digits": "DigitsDataModule",
-    "csv": "CSVDataModule",
-    "image_folder": "ImageFolderDataModule",
-    "mnist": "MNISTDataModule",
-}
 
 
 def parse_args() -> argparse.Namespace:
@@ -99,13 +89,14 @@ def import_seconds(package: str, project: Path, env: dict[str, str]) -> float:
 def main() -> None:
     args = parse_args()
     answers = dict(answer.split("=", 1) for answer in args.answers)
-    task = answers.get("task", "image_classification")
-    if task not in LOSSES:
-        sys.exit(f"error: the benchmark compares supervised tasks ({', '.join(LOSSES)}), not {task}")
+    # The answers as cookiecutter completes them: defaults, and the class names the template derives.
+    context = prompt_for_config(generate_context(TEMPLATE / "cookiecutter.json", extra_context=answers), no_input=True)
+    if context["task"] not in LOSSES:
+        sys.exit(f"error: the benchmark compares supervised tasks ({', '.join(LOSSES)}), not {context['task']}")
     probes = 1 if args.quick else 3
     with tempfile.TemporaryDirectory() as folder:
         project = Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=folder))
-        package = project.name.replace("-", "_")
+        package = context["package_name"]
         user_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(project / "src"), str(HERE)])}
         output = Path(folder) / "output.json"
         env = {
@@ -120,10 +111,10 @@ def main() -> None:
             "-m",
             "bench_loops",
             package,
-            MODELS[task],
-            DATA[answers.get("data_source", "synthetic")],
-            answers.get("optimizer", "Adam"),
-            LOSSES[task],
+            context["__model_class"],
+            context["__datamodule_class"],
+            context["optimizer"],
+            LOSSES[context["task"]],
             str(args.rounds),
             str(args.steps),
             str(output),

@@ -4,6 +4,9 @@
 
 import sys
 import zipfile
+{%- if run_folders %}
+from collections.abc import Iterable
+{%- endif %}
 from pathlib import Path
 {% if run_folders %}
 from jsonargparse import Namespace
@@ -125,14 +128,18 @@ def newest_last_checkpoint(run_root: Path) -> str | None:
     Lightning alone looks for ``last.ckpt`` in the folder of the new run, which a
     versioned logger has only just created, so ``--ckpt_path last`` would start from scratch.
     """
-    candidates = sorted(run_root.glob("*/checkpoints/last.ckpt"), key=lambda path: path.stat().st_mtime)
-    return str(candidates[-1]) if candidates else None
+    return newest(run_root.glob("*/checkpoints/last.ckpt"))
 
 
 def newest_checkpoint(run_root: Path) -> str | None:
     """What ``--resume`` continues from: the newest ``last.ckpt`` of any run, or a requeued job's newer checkpoint."""
-    candidates = [*run_root.glob("*/checkpoints/last.ckpt"), *run_root.glob("hpc_ckpt_*.ckpt")]
-    return str(max(candidates, key=lambda path: path.stat().st_mtime)) if candidates else None
+    return newest([*run_root.glob("*/checkpoints/last.ckpt"), *run_root.glob("hpc_ckpt_*.ckpt")])
+
+
+def newest(paths: Iterable[Path]) -> str | None:
+    """The most recently written of ``paths``, if there is any."""
+    latest = max(paths, key=lambda path: path.stat().st_mtime, default=None)
+    return None if latest is None else str(latest)
 {%- if in_place %}
 
 
@@ -145,9 +152,9 @@ def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
     folder = checkpoint.resolve().parent
     if folder.name == "checkpoints" and folder.parent.parent == run_root.resolve():
         return checkpoint.parent.parent
-    newest = newest_last_checkpoint(run_root)
-    if checkpoint.name.startswith("hpc_ckpt_") and folder == run_root.resolve() and newest:
-        return Path(newest).parent.parent
+    if checkpoint.name.startswith("hpc_ckpt_") and folder == run_root.resolve():
+        last = newest_last_checkpoint(run_root)
+        return Path(last).parent.parent if last else None
     return None
 {%- endif %}
 {%- endif %}
