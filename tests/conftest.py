@@ -2,11 +2,11 @@
 
 import subprocess
 import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
+
+from .environments import install_project
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 JINJA_MARKERS = ("{{", "{%", "{#")
@@ -38,29 +38,6 @@ def ruff(*args: str, project: Path) -> subprocess.CompletedProcess:
     return run(sys.executable, "-m", "ruff", *args, cwd=project)
 
 
-def make_child_venv(path: Path) -> Path:
-    """A throwaway venv that sees this environment's packages (torch, Lightning...) through a .pth file.
-
-    Installing a rendered project into it adds only the project, offline, and editable installs of
-    several rendered projects never replace each other in the environment that runs these tests.
-    """
-    venv.create(path, with_pip=False)
-    python = path / "bin" / "python"
-    purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=path).stdout.strip()
-    Path(purelib, "parent-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
-
-
-def install_project(project: Path, venv_dir: Path) -> Path:
-    """`pip install -e ".[dev]"` as the README says, offline: every dependency must already be installed."""
-    python = make_child_venv(venv_dir)
-    result = run(
-        python, "-m", "pip", "install", "--no-index", "--no-build-isolation", "-e", ".[dev]", cwd=project, timeout=300
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return python
-
-
 @pytest.fixture(scope="session")
 def default_project(cookies_session) -> Path:
     result = cookies_session.bake()
@@ -70,5 +47,5 @@ def default_project(cookies_session) -> Path:
 
 @pytest.fixture(scope="session")
 def installed(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The python of an environment with the default project installed as its README says."""
+    """The python of the default project's own environment, the project installed as its README says."""
     return install_project(default_project, tmp_path_factory.mktemp("venv") / "venv")

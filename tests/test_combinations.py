@@ -12,7 +12,8 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 
 from .combinations import INSTALLED, INVALID_VALUES, KEYS, SUPPORTED, UNSUPPORTED, answer_set_id
-from .conftest import TEMPLATE_DIR, install_project, jinja_leftovers, ruff, run
+from .conftest import TEMPLATE_DIR, jinja_leftovers, ruff, run
+from .environments import install_project
 
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 
