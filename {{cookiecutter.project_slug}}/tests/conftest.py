@@ -15,9 +15,7 @@ import csv
 {% elif source == "mnist" -%}
 import gzip
 {% endif -%}
-{% if cookiecutter.logger_wandb -%}
 import os
-{% endif -%}
 import shutil
 import subprocess
 import sys
@@ -56,6 +54,11 @@ BACKGROUND_RUNS = {
 }
 
 
+def yield_to_the_tests() -> None:
+    """Run at a lower priority: the in-process tests, which the whole session waits on, get the CPU first."""
+    os.nice(10)
+
+
 def start_command(*args: str, cwd: Path) -> subprocess.Popen:
     """Start ``python -m {{ cookiecutter.package_name }} ARGS`` in a fresh process, as a user runs it.
 
@@ -67,7 +70,17 @@ def start_command(*args: str, cwd: Path) -> subprocess.Popen:
     env = {name: value for name, value in os.environ.items() if not name.startswith("WANDB_")}
 {%- endif %}
     with (cwd / "stdout.txt").open("w") as stdout, (cwd / "stderr.txt").open("w") as stderr:
-        return subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True, cwd=cwd{{ ", env=env" if cookiecutter.logger_wandb }})
+        return subprocess.Popen(
+            command,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            cwd=cwd,
+{%- if cookiecutter.logger_wandb %}
+            env=env,
+{%- endif %}
+            preexec_fn=yield_to_the_tests if os.name == "posix" else None,
+        )
 
 
 def finish_command(process: subprocess.Popen, cwd: Path) -> subprocess.CompletedProcess:
@@ -175,6 +188,9 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Start the runs in BACKGROUND_RUNS before the test modules are even imported."""
+    # One torch thread per process: the test models are small, and threads of this process and of the
+    # background runs that outnumber the cores wait on each other. An OMP_NUM_THREADS you set wins.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     started = {}
     if not (config.option.collectonly or config.option.help):
         root = Path(tempfile.mkdtemp(prefix="{{ cookiecutter.package_name }}-tests-"))

@@ -1,4 +1,4 @@
-"""Checkpoints: the best and the last are saved, reload under weights_only, drive test and predict, and resume."""
+"""Checkpoints: best and last are saved, reload under weights_only, drive test and predict, resume after Ctrl-C."""
 {%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
 {%- set metric = {"regression": "mae", "gan": "d_loss"}.get(cookiecutter.task, "acc") %}
 {%- set gan = cookiecutter.task == "gan" %}
@@ -34,13 +34,6 @@ def default_data(root: Path) -> {{ cookiecutter.__datamodule_class }}:
 {%- elif cookiecutter.data_source == "mnist" %}
     return {{ cookiecutter.__datamodule_class }}(data_dir=str(root / "data" / "mnist"))
 {%- endif %}
-
-
-class StopAfterOneEpoch(Callback):
-    """Interrupt a run after its first epoch, as a crash or a time limit would."""
-
-    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        trainer.should_stop = True
 
 
 def best_checkpoint(root: Path) -> Path:
@@ -117,6 +110,14 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
 {%- endif %}
 
 
+class PressCtrlC(Callback):
+    """Interrupt the second epoch as Ctrl-C in a terminal does: Python raises KeyboardInterrupt."""
+
+    def on_train_batch_start(self, trainer: Trainer, pl_module: LightningModule, batch: object, batch_idx: int) -> None:
+        if trainer.current_epoch == 1 and batch_idx == 1:
+            raise KeyboardInterrupt
+
+
 {% if new_run_on_resume -%}
 @pytest.mark.filterwarnings("ignore:The dirpath has changed")
 {% else -%}
@@ -127,11 +128,17 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
 {% else -%}
 @pytest.mark.parametrize("resume", [["--ckpt_path", "last"]], ids=["ckpt_path_last"])
 {% endif -%}
-def test_fit_resumes_an_interrupted_run(workdir: Path, resume: list[str]) -> None:
+def test_ctrl_c_keeps_the_last_checkpoint_and_fit_resumes_from_it(workdir: Path, resume: list[str]) -> None:
     short = ["--config", "configs/debug/limit_batches.yaml", *QUIET]  # two epochs of four batches
-    first = run_cli(["fit", "--trainer.callbacks+=tests.test_checkpoints.StopAfterOneEpoch", *short])
-    steps_per_epoch = first.trainer.global_step
-    assert first.trainer.current_epoch == 1
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            run_cli(["fit", "--trainer.callbacks+=tests.test_checkpoints.PressCtrlC", *short])
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Lightning ignores further Ctrl-C while it stops
+    assert exit_info.value.code == 1
+    interrupted = torch.load(workdir / CHECKPOINT_DIR / "last.ckpt", weights_only=True)
+    assert interrupted["epoch"] == 0  # the epoch that finished; the interrupted one is trained again on resume
+    steps_per_epoch = interrupted["global_step"]
 
 {%- if cookiecutter.logger_wandb %}
     wandb.finish()  # each command gets its own W&B run, as two commands would
@@ -146,24 +153,3 @@ def test_fit_resumes_an_interrupted_run(workdir: Path, resume: list[str]) -> Non
 {%- elif new_run_on_resume %}
     assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0", "version_1"]
 {%- endif %}
-
-
-class PressCtrlC(Callback):
-    """Interrupt the second epoch as Ctrl-C in a terminal does: Python raises KeyboardInterrupt."""
-
-    def on_train_batch_start(self, trainer: Trainer, pl_module: LightningModule, batch: object, batch_idx: int) -> None:
-        if trainer.current_epoch == 1 and batch_idx == 1:
-            raise KeyboardInterrupt
-
-
-def test_ctrl_c_stops_cleanly_and_keeps_the_last_checkpoint(workdir: Path) -> None:
-    ctrl_c = "--trainer.callbacks+=tests.test_checkpoints.PressCtrlC"
-    interrupted = ["--config", "configs/debug/limit_batches.yaml", ctrl_c]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            run_cli(["fit", *interrupted, *QUIET])
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # Lightning ignores further Ctrl-C while it stops
-    assert exit_info.value.code == 1
-    last = torch.load(workdir / CHECKPOINT_DIR / "last.ckpt", weights_only=True)
-    assert last["epoch"] == 0  # the epoch that finished; the interrupted one is trained again on resume

@@ -33,7 +33,7 @@ def test_the_same_seed_gives_the_same_metrics(tmp_path: Path, monkeypatch: pytes
     metrics = []
     for run in ("first", "second"):
         monkeypatch.chdir(make_workdir(tmp_path / run))
-        cli = run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", *QUIET])
+        cli = run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", "--trainer.max_epochs=1", *QUIET])
         metrics.append({name: float(value) for name, value in cli.trainer.callback_metrics.items()})
 {%- if cookiecutter.logger_wandb %}
         wandb.finish()  # each run gets its own W&B run, as two commands would
