@@ -15,6 +15,7 @@ from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCL
 
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.errors import InputError, NonFiniteLossError
+from {{ cookiecutter.package_name }}.memory import keep_freed_memory
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
 DEFAULT_CONFIG = "configs/config.yaml"
@@ -162,6 +163,7 @@ def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
 
 def run_cli(args: list[str] | None = None) -> CLI:
     """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
+    keep_freed_memory()
     return CLI(
         {{ cookiecutter.__model_class }},
         {{ cookiecutter.__datamodule_class }},
