@@ -3,9 +3,11 @@
     python bench_loops.py PACKAGE MODEL DATAMODULE OPTIMIZER LOSS ROUNDS STEPS OUTPUT
 
 Run from the project root (it reads ``configs/``) with this folder on PYTHONPATH. One process runs
-ROUNDS rounds; each round runs the three loops for STEPS training steps, in an order that rotates
-from round to round, so a slow spell of the machine lands on every loop alike. Writes to OUTPUT, as
-JSON, the median per-step time of every loop in every round.
+ROUNDS rounds. In a round the three loops run side by side in threads and take turns one training
+step at a time (a :class:`Baton` passes the turn at each batch start, in an order that rotates from
+round to round), so every few tenths of a second each loop has run a step: a slow spell of the
+machine, which here lasts seconds, lands on all three alike. Writes to OUTPUT, as JSON, the median
+per-step time of every loop in every round.
 """
 
 import importlib
@@ -15,6 +17,7 @@ import os
 import shutil
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,14 +33,66 @@ LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
 }
 
 
-class BatchTimer(pl.Callback):
-    """Record when every training batch starts: (epoch, batch index, wall-clock time)."""
+class Baton:
+    """Lets the loops of a round run one training step each in turn, in a fixed order.
 
-    def __init__(self) -> None:
-        self.starts: list[tuple[int, int, float]] = []
+    A loop calls :meth:`take` at the start of each training batch: that ends its previous turn (whose
+    length is recorded with the batch it began at), hands the turn on, and waits for it to come back.
+    The first turn goes out once every loop has arrived at its first batch, so set-up is not timed.
+    A loop that ends calls :meth:`leave` and the others go on without it.
+    """
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+        self.active = list(order)
+        self.arrived: set[str] = set()
+        self.holder: str | None = None
+        self.condition = threading.Condition()
+        self.turns: dict[str, list[tuple[int, int, float]]] = {name: [] for name in order}
+        self.current: dict[str, tuple[int, int, float]] = {}
+
+    def take(self, name: str, epoch: int, batch: int) -> None:
+        with self.condition:
+            if self.holder == name:
+                began_epoch, began_batch, began = self.current[name]
+                self.turns[name].append((began_epoch, began_batch, time.perf_counter() - began))
+            self.arrived.add(name)
+            self._hand_on(after=name)
+            self.condition.wait_for(lambda: self.holder == name)
+            self.current[name] = (epoch, batch, time.perf_counter())
+
+    def leave(self, name: str) -> None:
+        with self.condition:
+            if name in self.active:
+                self.active.remove(name)
+                self._hand_on(after=name)
+
+    def _hand_on(self, after: str) -> None:
+        """Give the turn to the next active loop after ``after``, once every active loop has arrived."""
+        if self.holder not in (None, after) or not self.arrived >= set(self.active):
+            return
+        start = self.order.index(after) + 1
+        following = [name for name in self.order[start:] + self.order[:start] if name in self.active]
+        self.holder = following[0] if following else None
+        self.condition.notify_all()
+
+
+# The baton of the round that is running. The default loop's TakeTurns is built by the project's CLI
+# from its class path, bench_loops.TakeTurns, so it finds the baton here rather than as an argument.
+BATON = Baton([])
+
+
+class TakeTurns(pl.Callback):
+    """A Trainer's side of the round's :class:`Baton`: a turn per training batch; it leaves when training ends."""
+
+    def __init__(self, name: str = "default") -> None:
+        self.name = name
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: object, i: int) -> None:
-        self.starts.append((trainer.current_epoch, i, time.perf_counter()))
+        BATON.take(self.name, trainer.current_epoch, i)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        BATON.leave(self.name)
 
 
 class FirstStep(pl.Callback):
@@ -51,15 +106,14 @@ class FirstStep(pl.Callback):
         os._exit(0)
 
 
-def step_time(starts: list[tuple[int, int, float]]) -> float:
-    """Median gap between the starts of consecutive batches of one epoch, its first gap left out.
+def step_time(turns: list[tuple[int, int, float]]) -> float:
+    """Median length of a loop's turns, each from one batch start to the next, within an epoch.
 
-    Epoch ends (validation, checkpoints, the scheduler) fall outside every measured gap.
+    A turn that began an epoch's first batch or ended in the next epoch is left out: epoch ends
+    (validation, checkpoints, the scheduler) fall outside every measured turn.
     """
     return statistics.median(
-        later[2] - earlier[2]
-        for earlier, later in itertools.pairwise(starts)
-        if later[0] == earlier[0] and earlier[1] > 0
+        turn[2] for turn, following in itertools.pairwise(turns) if following[0] == turn[0] and turn[1] > 0
     )
 
 
@@ -77,7 +131,7 @@ class Bench:
         cli = self.cli_module.CLI(*self.classes, run=False, args=[], parser_kwargs=parser_kwargs)
         return cli.model, cli.datamodule
 
-    def plain(self, steps: int) -> float:
+    def plain(self, steps: int) -> Callable[[], None]:
         """A hand-written PyTorch loop: the project's network, data, batch size and optimizer."""
         model, data = self.configured()
         data.prepare_data()
@@ -86,34 +140,38 @@ class Bench:
         extra = {"momentum": hparams.momentum} if self.optimizer == "SGD" else {}
         optimizer_class = getattr(torch.optim, self.optimizer)
         optimizer = optimizer_class(net.parameters(), lr=hparams.lr, weight_decay=hparams.weight_decay, **extra)
-        net.train()
-        starts, step, epoch = [], 0, 0
-        while step < steps:
-            for i, (x, y) in enumerate(data.train_dataloader()):
-                starts.append((epoch, i, time.perf_counter()))
-                loss = self.loss(net(x), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                step += 1
-                if step == steps:
-                    break
-            epoch += 1
-        return step_time(starts)
 
-    def default(self, steps: int) -> float:
+        def run() -> None:
+            net.train()
+            step, epoch = 0, 0
+            while step < steps:
+                for i, (x, y) in enumerate(data.train_dataloader()):
+                    BATON.take("plain", epoch, i)
+                    loss = self.loss(net(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    step += 1
+                    if step == steps:
+                        break
+                epoch += 1
+
+        return run
+
+    def default(self, steps: int) -> Callable[[], None]:
         """The project's own ``fit``, with the callbacks and loggers of its configuration."""
         shutil.rmtree("logs", ignore_errors=True)
-        timer = "--trainer.callbacks+=bench_loops.BatchTimer"
-        cli = self.cli_module.run_cli(["fit", f"--trainer.max_steps={steps}", "--trainer.max_epochs=-1", timer])
-        # By name: the CLI imports bench_loops.BatchTimer, and this file runs as __main__.
-        (callback,) = [callback for callback in cli.trainer.callbacks if type(callback).__name__ == "BatchTimer"]
-        return step_time(callback.starts)
+        args = [
+            "fit",
+            f"--trainer.max_steps={steps}",
+            "--trainer.max_epochs=-1",
+            "--trainer.callbacks+=bench_loops.TakeTurns",
+        ]
+        return lambda: self.cli_module.run_cli(args)
 
-    def bare(self, steps: int) -> float:
+    def bare(self, steps: int) -> Callable[[], None]:
         """A Trainer with everything optional switched off, on the same LightningModule and data."""
         model, data = self.configured()
-        timer = BatchTimer()
         trainer = pl.Trainer(
             max_steps=steps,
             logger=False,
@@ -122,24 +180,49 @@ class Bench:
             enable_model_summary=False,
             limit_val_batches=0,
             num_sanity_val_steps=0,
-            callbacks=[timer],
+            callbacks=[TakeTurns("bare")],
         )
-        trainer.fit(model, data)
-        return step_time(timer.starts)
+        return lambda: trainer.fit(model, data)
+
+
+def run_round(loops: dict[str, Callable[[], None]]) -> dict[str, float]:
+    """Run ``loops`` side by side, taking turns in their order; the median step time of each."""
+    global BATON
+    BATON = Baton(list(loops))
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            loops[name]()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            BATON.leave(name)
+
+    threads = [threading.Thread(target=run, args=(name,), name=name) for name in loops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return {name: step_time(BATON.turns[name]) for name in loops}
 
 
 def main() -> None:
     package, model, datamodule, optimizer, loss, rounds, steps, output = sys.argv[1:]
     sys.argv = sys.argv[:1]  # LightningCLI must not see the benchmark's arguments
     bench = Bench(package, model, datamodule, optimizer, loss)
-    loops = {"plain": bench.plain, "default": bench.default, "bare": bench.bare}
-    results: dict[str, list[float]] = {name: [] for name in loops}
-    names = list(loops)
+    makers = {"plain": bench.plain, "default": bench.default, "bare": bench.bare}
+    results: dict[str, list[float]] = {name: [] for name in makers}
+    names = list(makers)
     for round_ in range(int(rounds)):
-        for name in names[round_ % 3 :] + names[: round_ % 3]:
-            results[name].append(loops[name](int(steps)))
+        order = names[round_ % 3 :] + names[: round_ % 3]
+        for name, seconds in run_round({name: makers[name](int(steps)) for name in order}).items():
+            results[name].append(seconds)
     Path(output).write_text(json.dumps(results))
 
 
 if __name__ == "__main__":
-    main()
+    # Run as the module `bench_loops`, the one whose TakeTurns and BATON the project's CLI imports.
+    importlib.import_module("bench_loops").main()
