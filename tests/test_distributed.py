@@ -146,11 +146,15 @@ def test_slurm_script_is_valid_bash_and_agrees_with_its_preset(default_project: 
 
 
 def slurm_env(node_dir: Path) -> dict[str, str]:
-    """Lightning's SLURM environment as one task of a batch job sees it, and a `scontrol` that records its call."""
+    """Lightning's SLURM environment as one task of a batch job sees it, and a `scontrol` that records its call.
+
+    The `scontrol` also freezes the job that called it, as if SLURM ended it right away: otherwise the job trains
+    on until the test kills it, and may write a newer checkpoint that the requeued job would rightly prefer.
+    """
     bin_dir = node_dir / "bin"
     bin_dir.mkdir()
     scontrol = bin_dir / "scontrol"
-    scontrol.write_text(f'#!/bin/sh\necho "$@" >> {node_dir / "scontrol.log"}\n')
+    scontrol.write_text(f'#!/bin/sh\necho "$@" >> {node_dir / "scontrol.log"}\nkill -STOP $PPID\n')
     scontrol.chmod(0o755)
     return {
         **os.environ,
