@@ -54,7 +54,11 @@ MANIFEST = {
     "logger_wandb": {True: ["tests/test_wandb.py"]},
     "logger_mlflow": {True: ["tests/test_mlflow.py"]},
     "scheduler": {"plateau": ["tests/test_plateau.py"]},
-    "data_source": {"mnist": ["tests/test_mnist_download.py"]},
+    "data_source": {
+        "mnist": ["tests/test_mnist_download.py"],
+        "csv": [str(PACKAGE / "preprocessing.py"), "tests/test_csv_data.py"],
+        "image_folder": ["tests/test_image_folder_data.py"],
+    },
     "ci": {"github": [".github/workflows/tests.yml"], "gitlab": [".gitlab-ci.yml"]},
     "dockerfile": {True: ["Dockerfile", ".dockerignore"]},
 }

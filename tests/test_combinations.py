@@ -56,6 +56,7 @@ IMPORT_NAMES = {
     "pyyaml": "yaml",
     "scikit-learn": "sklearn",
     "pillow": "PIL",
+    "pandas": "pandas",
     "numpy": "numpy",
     "wandb": "wandb",
     "mlflow-skinny": "mlflow",
@@ -75,6 +76,8 @@ OPTION_FILES = [
     ("logger_mlflow", True, ["tests/test_mlflow.py"]),
     ("scheduler", "plateau", ["tests/test_plateau.py"]),
     ("data_source", "mnist", ["tests/test_mnist_download.py"]),
+    ("data_source", "csv", ["src/{package}/preprocessing.py", "tests/test_csv_data.py"]),
+    ("data_source", "image_folder", ["tests/test_image_folder_data.py"]),
 ]
 # (question, answer, files that must be absent for that answer and present for every other).
 UNSUPPORTED_FILES = [("task", "gan", ["configs/trainer/fsdp.yaml"])]

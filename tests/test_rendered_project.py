@@ -42,5 +42,16 @@ def test_one_command_trains_offline_and_a_killed_run_resumes(default_project: Pa
     assert torch.load(last, weights_only=True)["epoch"] == epoch + 1  # the last epoch, counted from 0
     assert sorted(path.name for path in run_dir.parent.iterdir()) == ["version_0"]
     assert list(run_dir.glob("events.out.tfevents.*"))
-    assert list((run_dir / "checkpoints").glob("best-epoch=*-val_acc=*.ckpt"))
+    assert list((run_dir / "checkpoints").glob("best-epoch=*-val_loss=*.ckpt"))
     assert "test_acc" in result.stdout
+
+
+def test_the_console_script_outside_the_project_root_says_where_to_run(
+    default_project: Path, installed: Path, tmp_path: Path
+) -> None:
+    # Without configs/config.yaml LightningCLI would train with no logger, no callbacks and no epoch limit.
+    result = run(installed.parent / "lightning-project", "fit", cwd=tmp_path)
+    assert result.returncode == 1
+    where = f"run the command from {default_project}, or pass --config FILE"
+    assert result.stderr.splitlines() == [f"error: no configs/config.yaml in {tmp_path}: {where}"]
+    assert list(tmp_path.iterdir()) == []

@@ -7,12 +7,10 @@ Nothing heavy is imported at the top of this file: pytest imports it first, and 
 starts the runs that need fresh processes before the test modules import torch and Lightning, so that
 those runs work beside the in-process tests. The helpers import what they need when they run.
 """
-{% if source == "mnist" %}
+{% if source in ("mnist", "csv") %}
 from __future__ import annotations
 {% endif %}
-{% if csv_data -%}
-import csv
-{% elif source == "mnist" -%}
+{% if source == "mnist" -%}
 import gzip
 {% endif -%}
 import os
@@ -22,13 +20,17 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import {{ "TYPE_CHECKING, " if source == "mnist" }}NamedTuple
+from typing import {{ "TYPE_CHECKING, " if source in ("mnist", "csv") }}NamedTuple
 
 import pytest
 {%- if source == "mnist" %}
 
 if TYPE_CHECKING:
     import numpy as np
+{%- elif csv_data %}
+
+if TYPE_CHECKING:
+    import pandas as pd
 {%- endif %}
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +45,17 @@ TRAIN_EPOCHS = 12
 {%- else %}
 # Long enough for the default run to learn {{ "the digits" if cookiecutter.data_source == "digits" else "its data" }} well.
 TRAIN_EPOCHS = {{ 6 if cookiecutter.data_source == "digits" else 3 }}
+{%- endif %}
+{%- if csv_data %}
+# The text column of the example table{{ " and its classes" if cookiecutter.task == "tabular_classification" }}.
+COLOURS = ("red", "green", "blue")
+{%- if cookiecutter.task == "tabular_classification" %}
+LABELS = ("alpha", "beta", "gamma")
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.task == "regression" %}
+# A test MAE that shows learning: predicting the mean of the {{ "example table" if csv_data else "synthetic data" }} scores about twice as much.
+GOOD_MAE = {{ "45.0" if csv_data else "0.4" }}
 {%- endif %}
 # Keep test output short; everything else is the configuration a user gets.
 QUIET = ["--trainer.enable_model_summary=false"]
@@ -104,32 +117,36 @@ def make_workdir(path: Path) -> Path:
 {%- if csv_data %}
     """A folder that looks like the project root: `configs/` and an example `data/train.csv`."""
     shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
-    write_example_csv(path / "data" / "train.csv")
+    (path / "data").mkdir()
+    example_table().to_csv(path / "data" / "train.csv")  # as pandas saves it: with its index
     return path
 
 
-def write_example_csv(path: Path, num_rows: int = 6000, seed: int = 0) -> None:
+def example_table(num_rows: int = 6000, seed: int = 0) -> pd.DataFrame:
 {%- if cookiecutter.task == "tabular_classification" %}
-    """A learnable table: the target is the class whose centre the row is nearest to."""
-    import torch
-
-    generator = torch.Generator().manual_seed(seed)
-    features = torch.randn(num_rows, 8, generator=generator)
-    centres = 2 * torch.randn(3, 8, generator=generator)
-    targets = torch.cdist(features, centres).argmin(dim=1).tolist()
+    """A learnable table as people have them: numbers of very different scales, a text column, named classes."""
 {%- else %}
-    """A learnable table: the target is a smooth function of the features."""
+    """A learnable table as people have them: numbers of very different scales, a text column, a target in hundreds."""
+{%- endif %}
+    import pandas as pd
     import torch
 
     generator = torch.Generator().manual_seed(seed)
-    features = torch.randn(num_rows, 8, generator=generator)
-    targets = (features[:, 0] - 0.5 * features[:, 1] + torch.sin(features[:, 2])).tolist()
+    signal = torch.randn(num_rows, 6, generator=generator)
+    colour = torch.randint(3, (num_rows,), generator=generator)
+    scales = torch.tensor([0.01, 1.0, 50.0, 1000.0, 0.1, 10.0])
+    offsets = torch.tensor([0.0, 5.0, -200.0, 5000.0, 1.0, 0.0])
+    table = pd.DataFrame((signal * scales + offsets).tolist(), columns=[f"x{index}" for index in range(6)])
+    table["colour"] = [COLOURS[index] for index in colour.tolist()]
+{%- if cookiecutter.task == "tabular_classification" %}
+    weights = torch.randn(6, 3, generator=torch.Generator().manual_seed(0))  # the same classes for every seed
+    scores = signal @ weights + 1.5 * torch.eye(3)[colour]
+    table["target"] = [LABELS[index] for index in scores.argmax(dim=1).tolist()]
+{%- else %}
+    signal = signal[:, 0] - 0.5 * signal[:, 1] + torch.sin(2 * signal[:, 2]) + 0.5 * (colour == 2)
+    table["target"] = (300 + 80 * signal + 5 * torch.randn(num_rows, generator=generator)).tolist()
 {%- endif %}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow([*(f"x{index}" for index in range(8)), "target"])
-        writer.writerows([*row, target] for row, target in zip(features.tolist(), targets, strict=True))
+    return table
 {%- elif source == "image_folder" %}
     """A folder that looks like the project root: `configs/` and an example `data/images/` folder."""
     shutil.copytree(PROJECT_ROOT / "configs", path / "configs")
@@ -213,6 +230,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         process.kill()  # still running only when no test waited for it
         process.wait()
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def run_main(*args: str) -> str:
+    """Run the console script with ``args``; return the line it exits with."""
+    from {{ cookiecutter.package_name }}.cli import main
+
+    with pytest.MonkeyPatch.context() as monkeypatch, pytest.raises(SystemExit) as exit_info:
+        monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.project_slug }}", *args])
+        main()
+    return str(exit_info.value.code)
 
 
 @pytest.fixture(autouse=True)

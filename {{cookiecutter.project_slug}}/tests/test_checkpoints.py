@@ -4,6 +4,9 @@
 {%- set gan = cookiecutter.task == "gan" %}
 {%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}
 
+{% if not gan -%}
+import csv
+{% endif -%}
 import signal
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from {{ cookiecutter.package_name }}.cli import run_cli
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import CHECKPOINT_DIR, QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun
+from .conftest import CHECKPOINT_DIR, {{ "GOOD_MAE, " if cookiecutter.task == "regression" }}QUIET, RUN_DIR, {{ "TRAIN_EPOCHS, " if gan }}TrainedRun
 
 
 def default_data(root: Path) -> {{ cookiecutter.__datamodule_class }}:
@@ -56,6 +59,15 @@ def test_run_folder_holds_config_and_checkpoints(trained: TrainedRun) -> None:
 {%- endif %}
 
 
+def test_last_checkpoint_is_the_last_epoch_even_when_it_did_not_improve(workdir: Path) -> None:
+    # With a learning rate of 0 no epoch after the first improves{{ " val_mae" if cookiecutter.task == "regression" else " val_loss" if not gan }}.
+    run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", "--model.lr=0", *QUIET])  # two epochs
+    assert torch.load(workdir / CHECKPOINT_DIR / "last.ckpt", weights_only=True)["epoch"] == 1
+{%- if not gan %}
+    assert best_checkpoint(workdir).name.startswith("best-epoch=0-")
+{%- endif %}
+
+
 def test_best_checkpoint_reloads_under_weights_only(trained: TrainedRun) -> None:
     path = best_checkpoint(trained.path)
     checkpoint = torch.load(path, weights_only=True)
@@ -83,23 +95,33 @@ def test_test_and_predict_commands_take_a_checkpoint(trained: TrainedRun, monkey
     wandb.finish()  # each command gets its own W&B run, as two commands would
 {%- endif %}
     run_cli(["predict", "--ckpt_path", ckpt, *QUIET])
-    predictions = torch.load(trained.path / "predictions" / "predictions.pt")
     data = default_data(trained.path)
     data.setup("predict")
 {%- if gan %}
+    predictions = torch.load(trained.path / "predictions" / "predictions.pt")
     images = torch.cat([image for image, _ in data.predict_dataloader()])
     assert predictions.shape == images.shape
     assert predictions.dtype == torch.float32
     assert predictions.isfinite().all()
 {%- else %}
+    # predictions.csv: a row per test sample, in order, named by the data module's keys.
+    with (trained.path / "predictions" / "predictions.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
     targets = torch.cat([target for _, target in data.predict_dataloader()])
-    assert predictions.shape == targets.shape
+    ((key, keys),) = data.predict_keys.items()
+    assert [row[key] for row in rows] == [str(value) for value in keys]
 {%- if cookiecutter.task == "regression" %}
-    assert predictions.dtype == torch.float32
-    assert (predictions - targets).abs().mean() < 0.4
+    predictions = torch.tensor([float(row["prediction"]) for row in rows])
+    assert (predictions - targets).abs().mean() < GOOD_MAE  # in the target's units
 {%- else %}
-    assert predictions.dtype == torch.int64
-    assert (predictions == targets).float().mean() >= 0.9
+    # In the data's own labels, with a probability per class.
+    labels = [str(data.classes[target]) for target in targets.tolist()]
+    assert sum(row["prediction"] == label for row, label in zip(rows, labels, strict=True)) >= 0.9 * len(rows)
+    for row in rows:
+        probabilities = {name: float(value) for name, value in row.items() if name.startswith("probability_")}
+        assert list(probabilities) == [f"probability_{label}" for label in data.classes]
+        assert sum(probabilities.values()) == pytest.approx(1, abs=1e-4)
+        assert max(probabilities, key=probabilities.get) == f"probability_{row['prediction']}"
 {%- endif %}
 {%- endif %}
 {%- if cookiecutter.logger_tensorboard %}

@@ -51,7 +51,7 @@ def test_the_cli_builds_everything_without_running(workdir: Path) -> None:
     cli = CLI({{ cookiecutter.__model_class }}, {{ cookiecutter.__datamodule_class }}, run=False, args=[], parser_kwargs=parser_kwargs)
     assert isinstance(cli.model, {{ cookiecutter.__model_class }})
     assert isinstance(cli.datamodule, {{ cookiecutter.__datamodule_class }})
-    assert cli.trainer.max_epochs == 10
+    assert cli.trainer.max_epochs == yaml.safe_load(Path(DEFAULT_CONFIG).read_text())["trainer"]["max_epochs"]
 
 
 def test_ddp_fit_on_two_cpu_processes(ddp_fit: CommandRun) -> None:

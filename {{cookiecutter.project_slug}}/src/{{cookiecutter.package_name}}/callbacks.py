@@ -1,9 +1,15 @@
 """Callbacks of this project; Lightning's own ones are configured in ``configs/config.yaml``."""
 {%- set tensorboard = cookiecutter.callback_weight_histograms or cookiecutter.callback_figures %}
+{%- set gan = cookiecutter.task == "gan" %}
 
-from collections.abc import Sequence
+{% if not gan -%}
+import csv
+{% endif -%}
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from tempfile import NamedTemporaryFile
+from typing import IO, Any
 
 import pytorch_lightning as pl
 import torch
@@ -19,8 +25,36 @@ from torch.utils.tensorboard import SummaryWriter
 from {{ cookiecutter.package_name }}.errors import NonFiniteLossError
 
 
+@contextmanager
+def written_whole(path: Path, mode: str) -> Iterator[IO]:
+    """A temporary file beside ``path`` that replaces it when the block ends without an error.
+
+    A reader, or a run killed while writing, sees the old file or the new one, never a part of it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    newline = None if "b" in mode else ""
+    with NamedTemporaryFile(mode, dir=path.parent, prefix=f".{path.name}.", newline=newline, delete=False) as file:
+        temporary = Path(file.name)
+        try:
+            yield file
+        except BaseException:
+            file.close()
+            temporary.unlink()
+            raise
+    temporary.replace(path)
+
+
 class PredictionWriter(BasePredictionWriter):
+{%- if gan %}
     """Save what ``predict`` returns to ``output_dir/predictions.pt`` (one file per process)."""
+{%- else %}
+    """Write what ``predict`` returns to ``output_dir/predictions.csv``: one row per sample, in the data's order.
+
+    The first column names the sample (the data module's ``predict_keys``: a row of the file, an id, a file
+    name...), the model's ``prediction_table`` gives the others. Each process of a distributed run writes its
+    share to ``predictions-rank<N>.csv``.
+    """
+{%- endif %}
 
     def __init__(self, output_dir: str = "predictions") -> None:
         super().__init__(write_interval="epoch")
@@ -33,9 +67,21 @@ class PredictionWriter(BasePredictionWriter):
         predictions: Sequence[Any],
         batch_indices: Sequence[Any],
     ) -> None:
+{%- if gan %}
         name = "predictions.pt" if trainer.world_size == 1 else f"predictions-rank{trainer.global_rank}.pt"
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        torch.save(torch.cat(list(predictions)), self.output_dir / name)
+        with written_whole(self.output_dir / name, "wb") as file:
+            torch.save(torch.cat(list(predictions)), file)
+{%- else %}
+        keys = trainer.datamodule.predict_keys
+        order = [index for batch in batch_indices[0] for index in batch]  # the samples, as the loader served them
+        columns = {name: [values[index] for index in order] for name, values in keys.items()}
+        columns |= pl_module.prediction_table(torch.cat(list(predictions)))
+        name = "predictions.csv" if trainer.world_size == 1 else f"predictions-rank{trainer.global_rank}.csv"
+        with written_whole(self.output_dir / name, "w") as file:
+            writer = csv.writer(file)
+            writer.writerow(columns)
+            writer.writerows(zip(*columns.values(), strict=True))
+{%- endif %}
 
 
 class NonFiniteLossCheck(pl.Callback):

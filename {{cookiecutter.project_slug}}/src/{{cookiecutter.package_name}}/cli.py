@@ -1,4 +1,7 @@
 """The command line: ``python -m {{ cookiecutter.package_name }} fit|validate|test|predict``, built on LightningCLI."""
+{%- set csv_data = cookiecutter.data_source == "csv" %}
+{%- set links = {"image_classification": ["classes", "in_channels", "image_size"], "tabular_classification": ["classes", "preprocessing"] if csv_data else ["classes", "num_features"], "regression": ["preprocessing"] if csv_data else ["num_features"], "gan": ["in_channels", "image_size"]}[cookiecutter.task] %}
+{%- set learned = (links | select("in", ["classes", "preprocessing"]) | list) if cookiecutter.data_source in ("csv", "image_folder") else [] %}
 {%- set run_folders = cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
 {%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
 
@@ -22,6 +25,11 @@ DEFAULT_CONFIG = "configs/config.yaml"
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 # Values of --ckpt_path that Lightning resolves itself.
 CHECKPOINT_KEYWORDS = {"last", "best", "hpc", "registry"}
+{%- if learned %}
+# What the model learned from the training data and the data module needs to read new data the same way:
+# with --ckpt_path it comes from the checkpoint, not from the training {{ "file" if csv_data else "folder" }} again.
+LEARNED_FROM_DATA = ({{ learned | map("tojson") | join(", ") }}{{ "," if learned | length == 1 }})
+{%- endif %}
 
 
 class CLI(LightningCLI):
@@ -36,17 +44,9 @@ class CLI(LightningCLI):
 {%- endif %}
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        # The model's input and output sizes come from the data module once it exists.
-{%- if cookiecutter.task == "image_classification" %}
-        for size in ("num_classes", "in_channels", "image_size"):
-{%- elif cookiecutter.task == "tabular_classification" %}
-        for size in ("num_classes", "num_features"):
-{%- elif cookiecutter.task == "gan" %}
-        for size in ("in_channels", "image_size"):
-{%- else %}
-        for size in ("num_features",):
-{%- endif %}
-            parser.link_arguments(f"data.{size}", f"model.{size}", apply_on="instantiate")
+        # What the model needs to know of the data comes from the data module once it exists.
+        for name in ({{ links | map("tojson") | join(", ") }}{{ "," if links | length == 1 }}):
+            parser.link_arguments(f"data.{name}", f"model.{name}", apply_on="instantiate")
 {%- if run_folders %}
         # `fit --resume=true`: continue the newest run from its newest checkpoint, or start one if there is none.
         parser.add_argument("--resume", type=bool, default=False, help="fit: continue the newest run, if there is one")
@@ -68,6 +68,17 @@ class CLI(LightningCLI):
             self._use_run_folder(subcommand, config, logger.init_args)
 {%- endif %}
         check_checkpoint(config.ckpt_path)
+{%- if learned %}
+
+    def before_instantiate_classes(self) -> None:
+        """With ``--ckpt_path``, give the data module what the checkpoint's model learned from its training data."""
+        if self.subcommand is None:
+            return
+        config = self.config[self.subcommand]
+        for name in LEARNED_FROM_DATA:
+            if config.model.get(name) is not None:  # LightningCLI restored it from the checkpoint
+                config.data[name] = config.model[name]
+{%- endif %}
 {%- if run_folders %}
 
     def _use_run_folder(self, subcommand: str, config: Namespace, logger_args: Namespace) -> None:
@@ -87,9 +98,9 @@ class CLI(LightningCLI):
 
     def after_fit(self) -> None:
 {%- if cookiecutter.callback_checkpoint %}
-        checkpoint = self.trainer.checkpoint_callback
+        checkpoint = self.trainer.checkpoint_callback  # the first ModelCheckpoint: the best epoch's
         if checkpoint is not None and checkpoint.best_model_path:
-            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path="best")
+            self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=checkpoint.best_model_path)
 {%- else %}
         self.trainer.test(self.model, datamodule=self.datamodule)
 {%- endif %}
@@ -164,6 +175,7 @@ def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
 def run_cli(args: list[str] | None = None) -> CLI:
     """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
     keep_freed_memory()
+    check_configuration(sys.argv[1:] if args is None else args)
     return CLI(
         {{ cookiecutter.__model_class }},
         {{ cookiecutter.__datamodule_class }},
@@ -176,6 +188,19 @@ def run_cli(args: list[str] | None = None) -> CLI:
 {%- endif %}
         args=args,
     )
+
+
+def check_configuration(args: list[str]) -> None:
+    """Refuse to run without ``configs/config.yaml`` unless ``--config`` is given.
+
+    Outside the project root LightningCLI would run without it: no logger, no callbacks, no epoch limit.
+    """
+    given = any(arg in ("-c", "--config", "-h", "--help") or arg.startswith("--config=") for arg in args)
+    if given or Path(DEFAULT_CONFIG).is_file():
+        return
+    root = Path(__file__).resolve().parents[2]  # the project, when it is installed with pip install -e
+    where = str(root) if (root / DEFAULT_CONFIG).is_file() else "the project's root folder"
+    raise InputError(f"no {DEFAULT_CONFIG} in {Path.cwd()}: run the command from {where}, or pass --config FILE")
 
 
 def main() -> None:

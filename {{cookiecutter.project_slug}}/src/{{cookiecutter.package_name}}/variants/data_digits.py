@@ -29,9 +29,12 @@ class DigitsDataModule(pl.LightningDataModule):
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
 
+{%- if cookiecutter.task != "gan" %}
+
     @property
-    def num_classes(self) -> int:
-        return 10
+    def classes(self) -> list[int]:
+        return list(range(10))
+{%- endif %}
 {%- if image %}
 
     @property

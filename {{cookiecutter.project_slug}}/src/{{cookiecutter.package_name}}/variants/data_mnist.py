@@ -48,10 +48,12 @@ class MNISTDataModule(pl.LightningDataModule):
         super().__init__()
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
+{%- if cookiecutter.task != "gan" %}
 
     @property
-    def num_classes(self) -> int:
-        return 10
+    def classes(self) -> list[int]:
+        return list(range(10))
+{%- endif %}
 
     @property
     def in_channels(self) -> int:

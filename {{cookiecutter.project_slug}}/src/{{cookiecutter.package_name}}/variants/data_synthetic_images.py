@@ -34,7 +34,7 @@ class SyntheticDataModule(pl.LightningDataModule):
     """Synthetic labelled images, written once to ``data_dir`` and read back in ``setup``.
 
     Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
-    project only needs the four dataloaders and the ``num_classes``, ``in_channels`` and ``image_size``
+    project only needs the four dataloaders and the {{ "``in_channels`` and ``image_size``" if cookiecutter.task == "gan" else "``classes``, ``in_channels`` and ``image_size``" }}
     properties, which the command line passes on to the model.
     """
 
@@ -52,10 +52,12 @@ class SyntheticDataModule(pl.LightningDataModule):
         super().__init__()
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
+{%- if cookiecutter.task != "gan" %}
 
     @property
-    def num_classes(self) -> int:
-        return self.hparams.num_classes
+    def classes(self) -> list[int]:
+        return list(range(self.hparams.num_classes))
+{%- endif %}
 
     @property
     def in_channels(self) -> int:

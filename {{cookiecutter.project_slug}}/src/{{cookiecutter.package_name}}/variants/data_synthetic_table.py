@@ -53,7 +53,7 @@ class SyntheticDataModule(pl.LightningDataModule):
     """Synthetic {{ "classification" if classify else "regression" }} data, written once to ``data_dir`` and read back in ``setup``.
 
     Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
-    project only needs the four dataloaders and the {{ "``num_features`` and ``num_classes`` properties" if classify else "``num_features`` property" }},
+    project only needs the four dataloaders and the {{ "``num_features`` and ``classes`` properties" if classify else "``num_features`` property" }},
     which the command line passes on to the model.
     """
 
@@ -80,8 +80,8 @@ class SyntheticDataModule(pl.LightningDataModule):
 {%- if classify %}
 
     @property
-    def num_classes(self) -> int:
-        return self.hparams.num_classes
+    def classes(self) -> list[int]:
+        return list(range(self.hparams.num_classes))
 {%- endif %}
 
     @property

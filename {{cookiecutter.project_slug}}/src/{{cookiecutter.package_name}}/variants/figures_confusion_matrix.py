@@ -18,7 +18,8 @@ class ValidationFigure(pl.Callback):
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         self.writer = tensorboard_writer(trainer, type(self).__name__)
-        self.confusion = MulticlassConfusionMatrix(pl_module.hparams.num_classes)
+        self.classes = [str(label) for label in pl_module.hparams.classes]
+        self.confusion = MulticlassConfusionMatrix(len(self.classes))
 
     def on_validation_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.confusion = self.confusion.to(pl_module.device)
@@ -40,5 +41,5 @@ class ValidationFigure(pl.Callback):
         if self.writer is None or trainer.sanity_checking:
             return
         figure = Figure(figsize=(6, 6), layout="constrained")
-        self.confusion.plot(matrix, ax=figure.add_subplot())
+        self.confusion.plot(matrix, ax=figure.add_subplot(), labels=self.classes)
         self.writer.add_figure("val_confusion_matrix", figure, trainer.global_step)

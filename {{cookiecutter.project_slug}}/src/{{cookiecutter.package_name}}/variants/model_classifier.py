@@ -1,6 +1,10 @@
 {%- set image = cookiecutter.task == "image_classification" -%}
+{%- set csv_data = cookiecutter.data_source == "csv" -%}
 """The LightningModule: how the network is trained, evaluated and used for prediction."""
 
+{% if csv_data -%}
+import pandas as pd
+{% endif -%}
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
@@ -11,6 +15,9 @@ from torchmetrics.classification import MulticlassAccuracy
 from {{ cookiecutter.package_name }}.errors import InputError
 {% endif -%}
 from {{ cookiecutter.package_name }}.net import {{ "ConvNet" if image else "MLP" }}
+{%- if csv_data %}
+from {{ cookiecutter.package_name }}.preprocessing import Standardize, TablePreprocessing, check_cells
+{%- endif %}
 
 Batch = tuple[Tensor, Tensor]
 
@@ -18,19 +25,29 @@ Batch = tuple[Tensor, Tensor]
 class {{ cookiecutter.__model_class }}(pl.LightningModule):
     """Classify {{ "images with :class:`ConvNet`" if image else "rows of features with :class:`MLP`" }}, tracking loss and accuracy per stage.
 
-    The hyperparameters are plain numbers, so checkpoints load under torch's
-    ``weights_only`` loading and ``hparams.yaml`` describes the whole model.
+    ``classes`` are the labels of the network's outputs, in order: predictions are written in them.
+{%- if csv_data %}
+    ``preprocessing`` is what the data module learned from the training rows: the model standardises
+    raw rows with it, so a checkpoint predicts from rows as they are in the file (:meth:`predict_rows`).
+{%- endif %}
+    The hyperparameters are plain values, so checkpoints load under torch's ``weights_only`` loading
+    and ``hparams.yaml`` describes the whole model.
     """
 
     def __init__(
         self,
-        num_classes: int = 10,
+        classes: list,
+{%- if csv_data %}
+        preprocessing: dict,
+{%- endif %}
 {%- if image %}
         in_channels: int = 1,
         image_size: int = 16,
         hidden_channels: int = 16,
 {%- else %}
+{%- if not csv_data %}
         num_features: int = 20,
+{%- endif %}
         hidden_size: int = 64,
         num_layers: int = 2,
         dropout: float = 0.1,
@@ -44,9 +61,13 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
                 f"images of {image_size}x{image_size} pixels are too small: the network halves them twice;"
                 " pass --data.image_size=8 or more"
             )
-        self.net = ConvNet(in_channels, image_size, num_classes, hidden_channels)
+        self.net = ConvNet(in_channels, image_size, len(classes), hidden_channels)
+{%- elif csv_data %}
+        self.preprocessing = TablePreprocessing(**preprocessing)
+        self.standardize = Standardize(*self.preprocessing.scaling())
+        self.net = MLP(self.preprocessing.num_features, len(classes), hidden_size, num_layers, dropout)
 {%- else %}
-        self.net = MLP(num_features, num_classes, hidden_size, num_layers, dropout)
+        self.net = MLP(num_features, len(classes), hidden_size, num_layers, dropout)
 {%- endif %}
 {%- if cookiecutter.torch_compile %}
         if compile_model:
@@ -54,12 +75,17 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
             self.net.compile()
 {%- endif %}
         # Accuracy over all samples (micro), one metric object per stage.
-        self.train_acc = MulticlassAccuracy(num_classes, average="micro")
-        self.val_acc = MulticlassAccuracy(num_classes, average="micro")
-        self.test_acc = MulticlassAccuracy(num_classes, average="micro")
+        self.train_acc = MulticlassAccuracy(len(classes), average="micro")
+        self.val_acc = MulticlassAccuracy(len(classes), average="micro")
+        self.test_acc = MulticlassAccuracy(len(classes), average="micro")
 
     def forward(self, x: Tensor) -> Tensor:
+{%- if csv_data %}
+        """Logits for rows of raw features (``TablePreprocessing.features``), standardised here."""
+        return self.net(self.standardize(x))
+{%- else %}
         return self.net(x)
+{%- endif %}
 
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
         x, y = batch
@@ -91,8 +117,29 @@ class {{ cookiecutter.__model_class }}(pl.LightningModule):
         self.log("test_loss", F.cross_entropy(logits, y), sync_dist=True)
         self.log("test_acc", self.test_acc)
 
-    def predict_step(self, batch: Batch, batch_idx: int) -> Tensor:
-        x, _ = batch
-        return self(x).argmax(dim=1)
+    def predict_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> Tensor:
+        """The probability of every class (float32, also under mixed precision)."""
+        return F.softmax(self(batch[0]).float(), dim=1)
+
+    def prediction_table(self, probabilities: Tensor) -> dict[str, list]:
+        """The columns of predictions.csv for what ``predict_step`` returned: the class, then its probabilities."""
+        classes = self.hparams.classes
+        columns = {"prediction": [classes[index] for index in probabilities.argmax(dim=1).tolist()]}
+        for label, column in zip(classes, probabilities.T.tolist(), strict=True):
+            columns[f"probability_{label}"] = column
+        return columns
+{%- if csv_data %}
+
+    @torch.no_grad()
+    def predict_rows(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Predict raw rows (as ``read_table`` or ``pandas.read_csv`` reads them): the class in the data's labels.
+
+        One row per row of ``rows``, with the same index; cells must be filled (see ``fill_missing``).
+        """
+        check_cells(rows, self.preprocessing.columns, "rows")
+        self.eval()
+        probabilities = self.predict_step((self.preprocessing.features(rows).to(self.device),), 0)
+        return pd.DataFrame(self.prediction_table(probabilities), index=rows.index)
+{%- endif %}
 
 {% include "configure_optimizers.py.j2" %}
