@@ -37,12 +37,14 @@ EXPECTED_FILES = [
     "src/lightning_project/callbacks.py",
     "src/lightning_project/errors.py",
     "src/lightning_project/memory.py",
+    "src/lightning_project/atomic.py",
     "tests/conftest.py",
     "tests/test_training.py",
     "tests/test_cli.py",
     "tests/test_checkpoints.py",
     "tests/test_bad_input.py",
     "tests/test_memory.py",
+    "tests/test_atomic.py",
     "tests/test_tensorboard.py",
 ]
 # Files that belong to options the default answers do not choose.

@@ -61,8 +61,15 @@ def test_run_folder_holds_config_and_checkpoints(trained: TrainedRun) -> None:
 
 def test_last_checkpoint_is_the_last_epoch_even_when_it_did_not_improve(workdir: Path) -> None:
     # With a learning rate of 0 no epoch after the first improves{{ " val_mae" if cookiecutter.task == "regression" else " val_loss" if not gan }}.
-    run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", "--model.lr=0", *QUIET])  # two epochs
-    assert torch.load(workdir / CHECKPOINT_DIR / "last.ckpt", weights_only=True)["epoch"] == 1
+    args = ["--config", "configs/debug/limit_batches.yaml", "--model.lr=0", "--trainer.max_epochs=6", *QUIET]
+    cli = run_cli(["fit", *args])
+{%- if cookiecutter.callback_early_stopping %}
+    assert cli.trainer.current_epoch == 4  # epoch 0, then 3 (the patience) that did not improve: an early stop
+{%- else %}
+    assert cli.trainer.current_epoch == 6
+{%- endif %}
+    last = torch.load(workdir / CHECKPOINT_DIR / "last.ckpt", weights_only=True)
+    assert last["epoch"] == cli.trainer.current_epoch - 1  # the final epoch, counted from 0
 {%- if not gan %}
     assert best_checkpoint(workdir).name.startswith("best-epoch=0-")
 {%- endif %}

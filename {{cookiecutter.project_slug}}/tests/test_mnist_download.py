@@ -52,6 +52,16 @@ def test_a_failed_download_names_the_address_and_leaves_no_partial_file(mnist_se
     assert list((tmp_path / "mnist").iterdir()) == []
 
 
+def test_prepare_data_downloads_a_damaged_file_again(mnist_server: str, tmp_path: Path) -> None:
+    data = MNISTDataModule(data_dir=str(tmp_path / "mnist"), url=mnist_server)
+    data.prepare_data()
+    path = tmp_path / "mnist" / FILES["train_labels"]
+    path.write_bytes(path.read_bytes()[:50])  # as an older, interrupted download left it
+    data.prepare_data()
+    assert path.read_bytes() == (tmp_path / "served" / FILES["train_labels"]).read_bytes()
+    assert sorted(file.name for file in path.parent.iterdir()) == sorted(FILES.values())  # no temporary files
+
+
 def test_a_cut_off_file_is_named(tmp_path: Path) -> None:
     write_fake_mnist(tmp_path / "mnist", num_train=300, num_test=100)
     path = tmp_path / "mnist" / FILES["train_images"]

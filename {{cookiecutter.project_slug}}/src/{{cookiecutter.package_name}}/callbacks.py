@@ -5,11 +5,9 @@
 {% if not gan -%}
 import csv
 {% endif -%}
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from tempfile import NamedTemporaryFile
-from typing import IO, Any
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
@@ -22,26 +20,8 @@ from torch import Tensor
 from torch.utils.tensorboard import SummaryWriter
 {%- endif %}
 
+from {{ cookiecutter.package_name }}.atomic import written_whole
 from {{ cookiecutter.package_name }}.errors import NonFiniteLossError
-
-
-@contextmanager
-def written_whole(path: Path, mode: str) -> Iterator[IO]:
-    """A temporary file beside ``path`` that replaces it when the block ends without an error.
-
-    A reader, or a run killed while writing, sees the old file or the new one, never a part of it.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    newline = None if "b" in mode else ""
-    with NamedTemporaryFile(mode, dir=path.parent, prefix=f".{path.name}.", newline=newline, delete=False) as file:
-        temporary = Path(file.name)
-        try:
-            yield file
-        except BaseException:
-            file.close()
-            temporary.unlink()
-            raise
-    temporary.replace(path)
 
 
 class PredictionWriter(BasePredictionWriter):

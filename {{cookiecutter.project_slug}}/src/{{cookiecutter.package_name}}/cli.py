@@ -2,20 +2,28 @@
 {%- set csv_data = cookiecutter.data_source == "csv" %}
 {%- set links = {"image_classification": ["classes", "in_channels", "image_size"], "tabular_classification": ["classes", "preprocessing"] if csv_data else ["classes", "num_features"], "regression": ["preprocessing"] if csv_data else ["num_features"], "gan": ["in_channels", "image_size"]}[cookiecutter.task] %}
 {%- set learned = (links | select("in", ["classes", "preprocessing"]) | list) if cookiecutter.data_source in ("csv", "image_folder") else [] %}
-{%- set run_folders = cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+{%- set versioned = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set run_folders = cookiecutter.callback_checkpoint and versioned %}
 {%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
 
+{% if versioned -%}
+import os
+{% endif -%}
 import sys
 import zipfile
 {%- if run_folders %}
 from collections.abc import Iterable
 {%- endif %}
 from pathlib import Path
-{% if run_folders %}
+from typing import Any
+
+import pytorch_lightning as pl
+{%- if versioned %}
 from jsonargparse import Namespace
 {%- endif %}
-from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCLI
+from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCLI, SaveConfigCallback
 
+from {{ cookiecutter.package_name }}.atomic import written_whole
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.errors import InputError, NonFiniteLossError
 from {{ cookiecutter.package_name }}.memory import keep_freed_memory
@@ -25,11 +33,33 @@ DEFAULT_CONFIG = "configs/config.yaml"
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 # Values of --ckpt_path that Lightning resolves itself.
 CHECKPOINT_KEYWORDS = {"last", "best", "hpc", "registry"}
+{%- if versioned %}
+# Loggers that write into numbered run folders, save_dir/name/version_N.
+VERSIONED_LOGGERS = ("TensorBoardLogger", "CSVLogger")
+{%- endif %}
 {%- if learned %}
 # What the model learned from the training data and the data module needs to read new data the same way:
 # with --ckpt_path it comes from the checkpoint, not from the training {{ "file" if csv_data else "folder" }} again.
 LEARNED_FROM_DATA = ({{ learned | map("tojson") | join(", ") }}{{ "," if learned | length == 1 }})
 {%- endif %}
+
+
+class SaveConfig(SaveConfigCallback):
+    """LightningCLI's ``config.yaml`` in the run folder, written whole or not at all: ``--config`` reads it again."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, save_to_log_dir=False, **kwargs)
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self.log_dir = Path(trainer.log_dir)  # every process asks: the first one's folder is sent to all
+        super().setup(trainer, pl_module, stage)
+
+    def save_config(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        path = self.log_dir / self.config_filename
+        if path.exists() and not self.overwrite:
+            raise FileExistsError(f"{path} exists: this run would replace the configuration of another")
+        with written_whole(path, "w") as file:
+            file.write(self.parser.dump(self.config, skip_none=False))
 
 
 class CLI(LightningCLI):
@@ -41,6 +71,17 @@ class CLI(LightningCLI):
     """LightningCLI that shares data facts with the model and tests the best checkpoint after ``fit``."""
 {%- else %}
     """LightningCLI that shares data facts with the model and tests the trained model after ``fit``."""
+{%- endif %}
+
+{%- if versioned %}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.reserved: list[Path] = []  # run folders this command made for itself
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:
+            remove_if_empty(self.reserved)  # a command that stopped before writing anything leaves nothing
+            raise
 {%- endif %}
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
@@ -68,6 +109,20 @@ class CLI(LightningCLI):
             self._use_run_folder(subcommand, config, logger.init_args)
 {%- endif %}
         check_checkpoint(config.ckpt_path)
+{%- if versioned %}
+        if not config.trainer.fast_dev_run and first_process():  # fast_dev_run logs nothing
+            self._reserve_run_folders(config.trainer.logger)
+
+    def _reserve_run_folders(self, loggers: Namespace | list[Namespace] | bool | None) -> None:
+        """Make each new run's ``version_N`` folder now, so that runs started together never share one."""
+        for logger in loggers if isinstance(loggers, list) else [loggers]:
+            if not isinstance(logger, Namespace):  # logger: false, or Lightning's default
+                continue
+            if logger.class_path.endswith(VERSIONED_LOGGERS) and logger.init_args.get("version") is None:
+                created = reserve_version(Path(logger.init_args.save_dir) / logger.init_args.name)
+                logger.init_args.version = created[-1].name
+                self.reserved += created
+{%- endif %}
 {%- if learned %}
 
     def before_instantiate_classes(self) -> None:
@@ -119,6 +174,40 @@ class CLI(LightningCLI):
 {%- endif %}
 
 
+{% if versioned -%}
+def first_process() -> bool:
+    """Whether this is the first process of the run, or its only one: the one that writes the run folder."""
+    return all(os.environ.get(name, "0") == "0" for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
+
+
+def reserve_version(run_root: Path) -> list[Path]:
+    """Make the next free ``run_root/version_N`` folder; the folders made, outermost first.
+
+    ``mkdir`` fails if another run made the folder first: then the next number is tried.
+    """
+    made = [folder for folder in (*reversed(run_root.parents), run_root) if not folder.exists()]
+    run_root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(path.name[8:]) for path in run_root.glob("version_*") if path.name[8:].isdigit()]
+    number = max(numbers, default=-1) + 1
+    while True:
+        try:
+            (run_root / f"version_{number}").mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        return [*made, run_root / f"version_{number}"]
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove ``folders``, innermost first, as long as they are empty."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: the run wrote something worth keeping
+            return
+
+
+{% endif -%}
 def check_checkpoint(path: str | None) -> None:
     """Refuse a ``--ckpt_path`` that is missing, truncated or not a checkpoint, before anything starts.
 
@@ -182,6 +271,7 @@ def run_cli(args: list[str] | None = None) -> CLI:
         parser_kwargs={subcommand: {"default_config_files": [DEFAULT_CONFIG]} for subcommand in SUBCOMMANDS},
         # configure_optimizers is the model's own: no optimizer or scheduler keys in the config.
         auto_configure_optimizers=False,
+        save_config_callback=SaveConfig,
 {%- if not (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
         # Without a logger every run shares `runs/`: each one refreshes runs/config.yaml.
         save_config_kwargs={"overwrite": True},

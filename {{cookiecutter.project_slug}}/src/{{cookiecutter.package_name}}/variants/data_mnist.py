@@ -1,6 +1,7 @@
 """The data: MNIST (70000 handwritten digits of 28x28 pixels), downloaded once and parsed with numpy."""
 
 import gzip
+import shutil
 import urllib.request
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from {{ cookiecutter.package_name }}.atomic import written_whole
 from {{ cookiecutter.package_name }}.errors import InputError
 
 FILES = {
@@ -17,6 +19,14 @@ FILES = {
     "test_images": "t10k-images-idx3-ubyte.gz",
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
+
+
+def readable(path: Path) -> bool:
+    try:
+        read_idx(path)
+    except InputError:
+        return False
+    return True
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -64,24 +74,25 @@ class MNISTDataModule(pl.LightningDataModule):
         return 28
 
     def prepare_data(self) -> None:
-        """Download the four files that are not in ``data_dir`` yet (Lightning calls this on one process only)."""
+        """Download the files that ``data_dir`` lacks or cannot be read (Lightning calls this on one process only).
+
+        Each download is written whole or not at all, so a kill or a second run never leaves half a file.
+        """
         data_dir = Path(self.hparams.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         for name in FILES.values():
             target = data_dir / name
-            if target.exists():
+            if target.exists() and readable(target):
                 continue
-            partial = target.with_suffix(".part")
             url = self.hparams.url.rstrip("/") + "/" + name
             try:
-                urllib.request.urlretrieve(url, partial)
+                with urllib.request.urlopen(url) as response, written_whole(target) as file:
+                    shutil.copyfileobj(response, file)
             except OSError as error:  # no network, a wrong URL, a refused connection
-                partial.unlink(missing_ok=True)
                 raise InputError(
                     f"could not download {url} ({error}): pass another mirror with --data.url=URL,"
                     f" or put the four MNIST files in {data_dir}"
                 ) from None
-            partial.replace(target)
 
     def setup(self, stage: str) -> None:
         """Parse the files into tensors: pixels scaled to [0, 1], one channel."""

@@ -1,12 +1,21 @@
 {%- set classify = cookiecutter.task == "tabular_classification" -%}
+{%- if classify -%}
+{%- set make_data_set = "make_synthetic_table(h.samples_per_split, h.num_features, h.num_classes, h.noise, h.seed)" -%}
+{%- else -%}
+{%- set make_data_set = "make_synthetic_table(h.samples_per_split, h.num_features, h.noise, h.seed)" -%}
+{%- endif -%}
 """The data: a LightningDataModule that prepares, splits and serves the data set."""
 
+import pickle
 from pathlib import Path
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
+
+from {{ cookiecutter.package_name }}.atomic import written_whole
 
 SPLITS = ("train", "val", "test")
 
@@ -90,20 +99,5 @@ class SyntheticDataModule(pl.LightningDataModule):
         {{ 'name = f"synthetic-f{h.num_features}-c{h.num_classes}-n{h.samples_per_split}-noise{h.noise}-seed{h.seed}.pt"' if classify else 'name = f"synthetic-f{h.num_features}-n{h.samples_per_split}-noise{h.noise}-seed{h.seed}.pt"' }}
         return Path(h.data_dir) / name
 
-    def prepare_data(self) -> None:
-        """Write the data set once per machine (Lightning calls this on one process only)."""
-        if self.data_path.exists():
-            return
-        h = self.hparams
-        {{ "splits = make_synthetic_table(h.samples_per_split, h.num_features, h.num_classes, h.noise, h.seed)" if classify else "splits = make_synthetic_table(h.samples_per_split, h.num_features, h.noise, h.seed)" }}
-        self.data_path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(splits, self.data_path)
-
-    def setup(self, stage: str) -> None:
-        """Load the splits that ``stage`` ("fit", "validate", "test" or "predict") needs."""
-        needed = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",), "predict": ("test",)}[stage]
-        splits = torch.load(self.data_path, weights_only=True)
-        for split in needed:
-            self.splits[split] = TensorDataset(*splits[split])
-
+{% include "synthetic_cache.py.j2" %}
 {% include "dataloaders.py.j2" %}
