@@ -1,5 +1,7 @@
 """The rendered project as its users meet it: installed, trained from the command line, tested by its own suite."""
 
+import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -43,6 +45,24 @@ def test_one_command_trains_offline_and_a_killed_run_resumes(default_project: Pa
     assert sorted(path.name for path in run_dir.parent.iterdir()) == ["version_0"]
     assert list(run_dir.glob("events.out.tfevents.*"))
     assert list((run_dir / "checkpoints").glob("best-epoch=*-val_loss=*.ckpt"))
+    assert "test_acc" in result.stdout
+
+
+def test_a_terminal_that_is_not_utf_8_gets_a_progress_bar_it_can_show(
+    default_project: Path, installed: Path, tmp_path: Path
+) -> None:
+    # The Rich progress bar's characters used to end such a run in UnicodeEncodeError, after training.
+    shutil.copytree(default_project / "configs", tmp_path / "configs")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "OMP_NUM_THREADS": "1"}
+    result = run(
+        installed.parent / "lightning-project",
+        "fit",
+        "--config",
+        "configs/debug/limit_batches.yaml",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
     assert "test_acc" in result.stdout
 
 

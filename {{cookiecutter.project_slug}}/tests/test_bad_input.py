@@ -1,5 +1,7 @@
 """Bad input ends a command before training with one line that says what to change; bad training stops."""
+{%- set versioned = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,76 @@ def test_a_cut_off_checkpoint_is_refused_in_one_line(workdir: Path) -> None:
     assert run_main("test", "--ckpt_path", "model.ckpt") == (
         "error: 'model.ckpt' is not a readable checkpoint (cut off, or not saved by torch): pass another one"
     )
+
+
+def damage_a_tensor(path: Path) -> None:
+    """Flip a byte inside the stored data of the checkpoint's first tensor; the zip index stays intact."""
+    with zipfile.ZipFile(path) as archive:
+        member = next(info for info in archive.infolist() if "/data/" in info.filename)
+    data = bytearray(path.read_bytes())
+    header = data[member.header_offset : member.header_offset + 30]  # the member's own header, then its name and extra
+    name_and_extra = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    start = member.header_offset + 30 + name_and_extra
+    data[start + 100] ^= 0xFF  # as a bad disk sector or an interrupted copy leaves it
+    path.write_bytes(bytes(data))
+
+
+def test_a_checkpoint_with_damaged_bytes_is_refused_not_scored(workdir: Path) -> None:
+    torch.save({"state_dict": {"weight": torch.ones(1000)}, "hyper_parameters": {}}, "model.ckpt")
+    damage_a_tensor(Path("model.ckpt"))
+    assert run_main("test", "--ckpt_path", "model.ckpt") == (
+        "error: 'model.ckpt' is damaged (model/data/0 fails its checksum): pass another checkpoint (last.ckpt?)"
+    )
+
+
+def test_a_checkpoint_that_holds_objects_is_refused(workdir: Path) -> None:
+    # A pickled network, as templates that save an nn.Module in their hyperparameters write them.
+    torch.save({"state_dict": {}, "hyper_parameters": {"net": torch.nn.Linear(2, 2)}}, "pickled.ckpt")
+    line = run_main("test", "--ckpt_path", "pickled.ckpt")
+    assert line.startswith("error: 'pickled.ckpt' holds more than tensors and plain values (")
+    assert line.endswith("): it was not saved by this project; pass one of its checkpoints")
+    assert "weights_only=False" not in line  # torch's advice would run whatever the file holds
+
+
+def test_a_checkpoint_of_another_model_says_so(workdir: Path) -> None:
+    other = {{ '{"classes": ["cat", "dog"], "in_channels": 3}' if cookiecutter.task == "gan" else '{"latent_dim": 64, "in_channels": 1}' }}
+    torch.save({"state_dict": {}, "hyper_parameters": {**other, "lr": 0.1}}, "other.ckpt")
+    assert run_main("test", "--ckpt_path", "other.ckpt") == (
+        "error: 'other.ckpt' was saved by another model: it has {{ "classes" if cookiecutter.task == "gan" else "latent_dim" }}, which {{ cookiecutter.__model_class }} does not take;"
+        " pass a checkpoint of this project"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("--model.lr=-1", "--model.lr=-1.0 is out of range: it must be at least 0"),
+        ("--data.batch_size=0", "--data.batch_size=0 is out of range: it must be at least 1"),
+{%- if cookiecutter.scheduler in ("cosine", "onecycle") %}
+        ("--trainer.max_epochs=-1", "--trainer.max_epochs=-1 is out of range: it must be at least 1"),
+{%- endif %}
+    ],
+)
+def test_an_option_out_of_range_is_refused_before_anything_runs(workdir: Path, option: str, expected: str) -> None:
+    assert run_main("fit", option) == f"error: {expected}"
+    assert not (workdir / "{{ "logs" if versioned else "runs" }}").exists()
+
+
+def test_the_progress_bar_can_be_switched_off_as_lightning_documents(workdir: Path) -> None:
+    # What batch jobs do; with the progress bar among the callbacks Lightning would refuse.
+    cli = run_cli(["fit", "--config", "configs/debug/fast_dev_run.yaml", "--trainer.enable_progress_bar=false", *QUIET])
+    assert cli.trainer.state.finished
+    assert cli.trainer.progress_bar_callback is None
+{%- if versioned %}
+
+
+def test_a_logs_folder_that_cannot_be_written_is_named(workdir: Path) -> None:
+    Path("logs").write_text("a file where the logs folder should be")
+    assert run_main("fit") == (
+        "error: cannot make a run folder in logs/default (Not a directory):"
+        " make it a folder you can write to, or run from another folder"
+    )
+{%- endif %}
 
 
 def test_a_missing_checkpoint_is_refused_in_one_line(workdir: Path) -> None:

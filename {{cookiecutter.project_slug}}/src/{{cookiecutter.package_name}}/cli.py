@@ -3,12 +3,16 @@
 {%- set links = {"image_classification": ["classes", "in_channels", "image_size"], "tabular_classification": ["classes", "preprocessing"] if csv_data else ["classes", "num_features"], "regression": ["preprocessing"] if csv_data else ["num_features"], "gan": ["in_channels", "image_size"]}[cookiecutter.task] %}
 {%- set learned = (links | select("in", ["classes", "preprocessing"]) | list) if cookiecutter.data_source in ("csv", "image_folder") else [] %}
 {%- set versioned = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set fractions = cookiecutter.data_source in ("digits", "csv", "image_folder") %}
 {%- set run_folders = cookiecutter.callback_checkpoint and versioned %}
 {%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
 
+import inspect
+import io
 {% if versioned -%}
 import os
 {% endif -%}
+import pickle
 import sys
 import zipfile
 {%- if run_folders %}
@@ -18,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-{%- if versioned %}
+import torch
 from jsonargparse import Namespace
-{%- endif %}
 from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCLI, SaveConfigCallback
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
@@ -33,6 +36,21 @@ DEFAULT_CONFIG = "configs/config.yaml"
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 # Values of --ckpt_path that Lightning resolves itself.
 CHECKPOINT_KEYWORDS = {"last", "best", "hpc", "registry"}
+# Options that only make sense within a range: option -> (lowest, highest or None); checked before anything starts.
+LIMITS = {
+    "model.lr": (0, None),
+    "model.weight_decay": (0, None),
+    "data.batch_size": (1, None),
+    "data.num_workers": (0, None),
+{%- if fractions %}
+    "data.val_fraction": (0, 1),
+    "data.test_fraction": (0, 1),
+{%- endif %}
+{%- if cookiecutter.scheduler in ("cosine", "onecycle") %}
+    # The {{ "cosine" if cookiecutter.scheduler == "cosine" else "one-cycle" }} schedule spans the run: it needs a number of epochs (-1 trains forever).
+    "trainer.max_epochs": (1, None),
+{%- endif %}
+}
 {%- if versioned %}
 # Loggers that write into numbered run folders, save_dir/name/version_N.
 VERSIONED_LOGGERS = ("TensorBoardLogger", "CSVLogger")
@@ -100,6 +118,10 @@ class CLI(LightningCLI):
         if subcommand is None:  # CLI(..., run=False): no subcommand, no checkpoint
             return
         config = self.config[subcommand]
+        check_options(config)
+        if config.trainer.enable_progress_bar is False:  # Lightning refuses a progress bar among the callbacks then
+            callbacks = config.trainer.callbacks or []
+            config.trainer.callbacks = [callback for callback in callbacks if "ProgressBar" not in callback.class_path]
 {%- if run_folders %}
         if config.resume and subcommand != "fit":
             raise InputError(f"--resume continues a fit: drop it, or give {subcommand} a --ckpt_path")
@@ -119,7 +141,14 @@ class CLI(LightningCLI):
             if not isinstance(logger, Namespace):  # logger: false, or Lightning's default
                 continue
             if logger.class_path.endswith(VERSIONED_LOGGERS) and logger.init_args.get("version") is None:
-                created = reserve_version(Path(logger.init_args.save_dir) / logger.init_args.name)
+                run_root = Path(logger.init_args.save_dir) / logger.init_args.name
+                try:
+                    created = reserve_version(run_root)
+                except OSError as error:
+                    raise InputError(
+                        f"cannot make a run folder in {run_root} ({error.strerror}):"
+                        " make it a folder you can write to, or run from another folder"
+                    ) from None
                 logger.init_args.version = created[-1].name
                 self.reserved += created
 {%- endif %}
@@ -208,11 +237,21 @@ def remove_if_empty(folders: list[Path]) -> None:
 
 
 {% endif -%}
-def check_checkpoint(path: str | None) -> None:
-    """Refuse a ``--ckpt_path`` that is missing, truncated or not a checkpoint, before anything starts.
+def check_options(config: Namespace) -> None:
+    """Refuse, in one line, an option that is outside its range (``LIMITS``)."""
+    for option, (lowest, highest) in LIMITS.items():
+        value = config.get(option)
+        if value is None or (lowest <= value and (highest is None or value < highest)):
+            continue
+        allowed = f"at least {lowest}" if highest is None else f"at least {lowest} and below {highest}"
+        raise InputError(f"--{option}={value} is out of range: it must be {allowed}")
 
-    ``torch.save`` writes a zip archive whose index is at the end, so a cut-off file is caught here
-    instead of as a stack trace from the unpickler.
+
+def check_checkpoint(path: str | None) -> None:
+    """Refuse a ``--ckpt_path`` that is missing, damaged or not this project's, before anything starts.
+
+    ``torch.save`` writes a zip archive with its index at the end and a checksum for every member: a cut-off
+    file and damaged bytes are caught here, instead of as a stack trace or as a test of garbage weights.
     """
     if path is None or path in CHECKPOINT_KEYWORDS:
         return
@@ -220,6 +259,25 @@ def check_checkpoint(path: str | None) -> None:
         raise InputError(f"no checkpoint at {path!r}: pass the path of a .ckpt file, or --ckpt_path last")
     if not zipfile.is_zipfile(path):
         raise InputError(f"{path!r} is not a readable checkpoint (cut off, or not saved by torch): pass another one")
+    with zipfile.ZipFile(path) as archive:
+        damaged = archive.testzip()  # reads every member and compares it with its checksum
+    if damaged is not None:
+        raise InputError(f"{path!r} is damaged ({damaged} fails its checksum): pass another checkpoint (last.ckpt?)")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except (pickle.UnpicklingError, RuntimeError) as error:
+        reason = str(error).strip().splitlines()[0]
+        raise InputError(
+            f"{path!r} holds more than tensors and plain values ({reason}): it was not saved by this project;"
+            " pass one of its checkpoints"
+        ) from None
+    taken = inspect.signature({{ cookiecutter.__model_class }}).parameters
+    unknown = sorted(name for name in checkpoint.get("hyper_parameters", {}) if name not in taken and name[0] != "_")
+    if unknown:
+        raise InputError(
+            f"{path!r} was saved by another model: it has {', '.join(unknown)}, which"
+            " {{ cookiecutter.__model_class }} does not take; pass a checkpoint of this project"
+        )
 {%- if run_folders %}
 
 
@@ -264,6 +322,9 @@ def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
 def run_cli(args: list[str] | None = None) -> CLI:
     """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
     keep_freed_memory()
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="replace")  # a terminal without the progress bar's characters shows "?"
     check_configuration(sys.argv[1:] if args is None else args)
     return CLI(
         {{ cookiecutter.__model_class }},
