@@ -4,18 +4,50 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
-# Modules the rendered project imports or that Python itself needs: a package of that name would shadow them.
-RESERVED_PACKAGE_NAMES = {
-    "torch", "pytorch_lightning", "lightning", "torchmetrics", "tensorboard", "jsonargparse", "numpy", "yaml",
-    "matplotlib", "sklearn", "wandb", "mlflow", "rich", "tqdm",
-    "tests", "test", "src", "data", "logs", "configs",
-    "os", "sys", "io", "re", "json", "math", "random", "time", "types", "typing", "copy", "abc", "pathlib",
-    "collections", "functools", "itertools", "logging", "subprocess", "shutil", "tempfile", "dataclasses",
-    "argparse", "string", "enum", "inspect", "pickle", "csv", "unittest", "warnings", "signal", "site",
+# What the rendered projects install, with everything they depend on (for every answer set): a project
+# named like one of them would replace it on install, or shadow its module on import. tests/test_answers.py
+# checks these against the distributions that rendered projects really pull in.
+DEPENDENCY_DISTRIBUTIONS = {
+    "absl-py", "aiohappyeyeballs", "aiohttp", "aiosignal", "alembic", "annotated-doc", "annotated-types", "anyio",
+    "attrs", "cachetools", "certifi", "cffi", "cfgv", "charset-normalizer", "click", "cloudpickle", "contourpy",
+    "cryptography", "cwevals", "cycler", "databricks-sdk", "distlib", "distro", "docstring-parser", "fastapi",
+    "filelock", "fonttools", "frozenlist", "fsspec", "gitdb", "gitpython", "google-auth",
+    "googleapis-common-protos", "grpcio", "h11", "httpcore", "httpx", "identify", "idna", "importlib-metadata",
+    "iniconfig", "jinja2", "joblib", "jsonargparse", "kiwisolver", "lightning", "lightning-fabric",
+    "lightning-utilities", "mako", "markdown", "markdown-it-py", "markupsafe", "matplotlib", "mdurl",
+    "mlflow-skinny", "mpmath", "multidict", "narwhals", "networkx", "nodeenv", "numpy", "opentelemetry-api",
+    "opentelemetry-exporter-http-transport", "opentelemetry-exporter-otlp-common",
+    "opentelemetry-exporter-otlp-proto-common", "opentelemetry-exporter-otlp-proto-http", "opentelemetry-proto",
+    "opentelemetry-sdk", "opentelemetry-semantic-conventions", "packaging", "pandas", "pillow", "platformdirs",
+    "pluggy", "pre-commit", "propcache", "protobuf", "pyasn1", "pyasn1-modules", "pycparser", "pydantic",
+    "pydantic-core", "pygments", "pyparsing", "pytest", "python-dateutil", "python-discovery", "python-dotenv",
+    "pytorch-lightning", "pyyaml", "requests", "rich", "ruff", "scikit-learn", "scipy", "setuptools", "smmap",
+    "sniffio", "sqlalchemy", "sqlparse", "starlette", "sympy", "tensorboard", "tensorboard-data-server",
+    "threadpoolctl", "torch", "torchmetrics", "tqdm", "typeshed-client", "typing-extensions", "typing-inspection",
+    "tzdata", "urllib3", "uvicorn", "virtualenv", "wandb", "werkzeug", "xxhash", "yarl", "zipp",
 }  # fmt: skip
+DEPENDENCY_MODULES = {
+    "absl", "aiohappyeyeballs", "aiohttp", "aiosignal", "alembic", "annotated_doc", "annotated_types", "anyio",
+    "attr", "attrs", "cachetools", "certifi", "cffi", "cfgv", "charset_normalizer", "click", "cloudpickle",
+    "contourpy", "coreweave_evaluations", "cryptography", "cycler", "databricks", "dateutil", "distlib", "distro",
+    "docstring_parser", "dotenv", "fastapi", "filelock", "fontTools", "frozenlist", "fsspec", "functorch", "git",
+    "gitdb", "google", "grpc", "h11", "httpcore", "httpx", "identify", "idna", "importlib_metadata", "iniconfig",
+    "isympy", "jinja2", "joblib", "jsonargparse", "kiwisolver", "lightning", "lightning_fabric",
+    "lightning_utilities", "mako", "markdown", "markdown_it", "markupsafe", "matplotlib", "mdurl", "mlflow",
+    "mpl_toolkits", "mpmath", "multidict", "narwhals", "networkx", "nodeenv", "numpy", "opentelemetry", "packaging",
+    "pandas", "PIL", "platformdirs", "pluggy", "pre_commit", "propcache", "py", "pyasn1", "pyasn1_modules",
+    "pycparser", "pydantic", "pydantic_core", "pygments", "pylab", "pyparsing", "pytest", "python_discovery",
+    "pytorch_lightning", "requests", "rich", "ruff", "scipy", "setuptools", "sklearn", "smmap", "sniffio",
+    "sqlalchemy", "sqlparse", "starlette", "sympy", "tensorboard", "tensorboard_data_server", "threadpoolctl",
+    "torch", "torchgen", "torchmetrics", "tqdm", "typeshed_client", "typing_extensions", "typing_inspection",
+    "tzdata", "urllib3", "uvicorn", "virtualenv", "wandb", "werkzeug", "xxhash", "yaml", "yarl", "zipp",
+}  # fmt: skip
+# The rendered project's own folders, which a package of the same name would be confused with.
+PROJECT_FOLDERS = {"tests", "test", "src", "data", "logs", "runs", "configs", "scripts", "predictions"}
 # Combinations that cannot work: when every answer in "when" matches, the bake stops with "message".
 # The template's tests read this table too. (Cookiecutter itself refuses values that are not among the choices.)
 RULES = [
@@ -87,7 +119,13 @@ RULES = [
     },
 ]
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_SLUG_LENGTH = 100
+# What build backends accept in core metadata: ASCII, no quotes, no spaces (RFC 5322's plain form).
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+# Answers of one line: a line break (or another control character) would start a new line in the
+# files they land in, such as a comment in scripts/slurm.sh, where no escaping is possible.
+# (author_email has a pattern of its own.)
+ONE_LINE_ANSWERS = ("project_name", "description", "author_name")
 
 
 def check_package_name(name: str) -> str | None:
@@ -98,25 +136,47 @@ def check_package_name(name: str) -> str | None:
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return f"package_name {name!r} is a Python keyword: choose another name, e.g. '{name}_model'"
-    if name in RESERVED_PACKAGE_NAMES:
+    if name in PROJECT_FOLDERS:
+        return f"package_name {name!r} is the name of one of the project's own folders: choose another, e.g. '{name}_x'"
+    if name in sys.stdlib_module_names or name in DEPENDENCY_MODULES:
         return (
-            f"package_name {name!r} would shadow a module the project needs: choose another name, e.g. '{name}_project'"
+            f"package_name {name!r} would shadow a module of Python or of the project's dependencies:"
+            f" choose another name, e.g. '{name}_project'"
         )
     return None
 
 
 def check_project_slug(slug: str) -> str | None:
+    if not re.search("[a-z0-9]", slug):
+        return (
+            f"project_slug {slug!r} has no letters or digits: give the project a name with some (the slug is made"
+            " from it), or pass project_slug=my-project"
+        )
     if not SLUG.match(slug):
         return (
             f"project_slug {slug!r} is not a valid folder and distribution name:"
             " use lowercase letters, digits and single dashes, e.g. 'my-project'"
         )
+    if len(slug) > MAX_SLUG_LENGTH:
+        shorter = slug[:40].strip("-")
+        return f"project_slug is {len(slug)} characters long: keep it to {MAX_SLUG_LENGTH}, e.g. {shorter!r}"
+    if slug in DEPENDENCY_DISTRIBUTIONS:
+        return (
+            f"project_slug {slug!r} is the name of a distribution the project installs: installing it would"
+            f" replace that one; choose another name, e.g. '{slug}-project'"
+        )
+    return None
+
+
+def check_one_line(key: str, text: str) -> str | None:
+    if any(unicodedata.category(character) == "Cc" for character in text):
+        return f"{key} {text!r} has a line break or another control character: type it on one line"
     return None
 
 
 def check_author_email(email: str) -> str | None:
     if not EMAIL.match(email):
-        return f"author_email {email!r} does not look like an e-mail address: type one like 'name@example.com'"
+        return f"author_email {email!r} is not a plain e-mail address: type one like 'name@example.com'"
     return None
 
 
@@ -125,19 +185,19 @@ def check_rules(answers: dict) -> list[str]:
 
 
 def main() -> int:
-    errors = [
-        error
-        for error in (
-            check_package_name(ANSWERS["package_name"]),
-            check_project_slug(ANSWERS["project_slug"]),
-            check_author_email(ANSWERS["author_email"]),
-        )
-        if error
+    errors = [check_one_line(key, ANSWERS[key]) for key in ONE_LINE_ANSWERS]
+    slug_error = check_project_slug(ANSWERS["project_slug"])
+    # A package name made from a refused slug is refused with it: one line, about the slug.
+    derived = ANSWERS["package_name"] == ANSWERS["project_slug"].replace("-", "_")
+    errors += [
+        slug_error,
+        None if slug_error and derived else check_package_name(ANSWERS["package_name"]),
+        check_author_email(ANSWERS["author_email"]),
     ]
     errors += check_rules(ANSWERS)
-    for error in errors:
+    for error in filter(None, errors):
         print(f"ERROR: {error}", file=sys.stderr)
-    return 1 if errors else 0
+    return 1 if any(errors) else 0
 
 
 if __name__ == "__main__":

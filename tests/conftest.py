@@ -1,5 +1,6 @@
 """Shared helpers for baking the template and checking what it renders."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,15 @@ from .environments import install_project
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 JINJA_MARKERS = ("{{", "{%", "{#")
+
+
+def hook_constant(name: str):
+    """A literal table from the pre-generation hook (the hook is valid Python around its Jinja strings)."""
+    tree = ast.parse((TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == name for target in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
 
 
 def rendered_files(project: Path) -> list[Path]:

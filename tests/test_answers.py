@@ -1,5 +1,7 @@
 """Answers as users give them: free text is kept as written, hooks never run an answer, folders are not clobbered."""
 
+import os
+import subprocess
 import tempfile
 import tomllib
 from pathlib import Path
@@ -11,18 +13,16 @@ from cookiecutter.exceptions import FailedHookException, OutputDirExistsExceptio
 from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
 
-from .conftest import TEMPLATE_DIR
+from .conftest import TEMPLATE_DIR, hook_constant
+from .environments import install_project, project_requirements, required_distributions, top_level_entries
 
 # Pieces that break naive templates: quotes, backslashes, Jinja and TOML/YAML/Markdown syntax, line breaks, non-ASCII.
-AWKWARD = ['"', "'", '"""', "\\", "\\n", "{{", "}}", "{%", "%}", "#", "\n", "\r\n", "\t", ": ", "- ", "[", "]", "`"]
+# (Line breaks and other control characters are refused: see test_a_line_break_in_a_one_line_answer_is_refused.)
+AWKWARD = ['"', "'", '"""', "\\", "\\n", "{{", "}}", "{%", "%}", "#", ": ", "- ", "[", "]", "`", "$(", ";", "&"]
 LETTERS = ["a", "Z", "é", "ß", "Ł", "ø", "日本", "Ωμέγα", " ", "0"]
 free_text = st.lists(st.sampled_from(AWKWARD + LETTERS), min_size=1, max_size=12).map("".join)
-
-
-def as_read(text: str) -> str:
-    """``text`` as ``read_text()`` returns it from a file: with universal newlines."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def bake_as_typed(typed: dict[str, str], output_dir: Path) -> Path:
@@ -52,9 +52,9 @@ def test_free_text_renders_valid_files_and_reads_as_typed(project_name, descript
         assert metadata["description"] == description
         assert metadata["authors"][0]["name"] == author_name
         readme = (project / "README.md").read_text()
-        assert f"# {as_read(project_name)}\n" in readme
-        assert f"\n{as_read(description)}\n" in readme
-        assert as_read(author_name) in (project / "LICENSE").read_text()
+        assert f"# {project_name}\n" in readme
+        assert f"\n{description}\n" in readme
+        assert author_name in (project / "LICENSE").read_text()
         for path in project.rglob("*.py"):
             compile(path.read_text(), str(path), "exec")
         for path in [*project.rglob("*.yaml"), *project.rglob("*.yml")]:
@@ -119,3 +119,125 @@ def test_a_refused_overwrite_leaves_the_existing_folder(tmp_path, capfd):
     assert "ERROR: author_email 'not an address'" in capfd.readouterr().err
     assert (project / "notes.txt").read_text() == "mine"
     assert (project / "pyproject.toml").is_file()
+
+
+@pytest.mark.parametrize("key", ["project_name", "description", "author_name"])
+@pytest.mark.parametrize("separator", ["\n", "\r\n", "\r", "\x00"], ids=["LF", "CRLF", "CR", "NUL"])
+def test_a_line_break_in_a_one_line_answer_is_refused(cookies, tmpdir, capfd, key, separator):
+    # A second line would land on a line of its own in scripts/slurm.sh, where the shell runs it.
+    result = cookies.bake(extra_context={key: f"Vision{separator}touch pwned"})
+    assert isinstance(result.exception, FailedHookException)
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR:")]
+    (error,) = errors  # (cookiecutter's Jinja turns CRLF and CR into LF before the hook sees the answer)
+    assert error.startswith(f"ERROR: {key} 'Vision\\")
+    assert error.endswith("touch pwned' has a line break or another control character: type it on one line")
+    assert [path for path in Path(tmpdir, "cookies").rglob("*") if path.is_file()] == []
+
+
+HOSTILE = """Vision $(touch pwned) `touch pwned` "quoted" 'single'; rm -rf nothing & | > out #SBATCH --wrap=pwned"""
+
+
+def test_hostile_free_text_reaches_no_shell_and_parses_as_typed(cookies, tmp_path):
+    result = cookies.bake(extra_context={"project_name": HOSTILE, "description": HOSTILE, "author_name": HOSTILE})
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    script = project / "scripts" / "slurm.sh"
+    assert subprocess.run(["bash", "-n", script], check=False).returncode == 0
+    # Run the script in a folder of its own, with stand-ins for srun and sbatch that record how they were called.
+    job = tmp_path / "job"
+    (job / "bin").mkdir(parents=True)
+    for command in ("srun", "sbatch"):
+        (job / "bin" / command).write_text(f'#!/bin/sh\necho {command} "$@" >> {job / "calls.log"}\n')
+        (job / "bin" / command).chmod(0o755)
+    env = {**os.environ, "PATH": f"{job / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    ran = subprocess.run(["bash", script, "--trainer.max_epochs=1"], cwd=job, env=env, check=False)
+    assert ran.returncode == 0
+    assert (job / "calls.log").read_text().split() == [
+        "srun", "python", "-m", result.context["package_name"], "fit", "--config", "configs/trainer/multinode.yaml",
+        "--resume=true", "--trainer.max_epochs=1",
+    ]  # fmt: skip
+    assert sorted(path.name for path in job.iterdir()) == ["bin", "calls.log"]  # nothing else ran
+    assert not list(project.rglob("pwned"))
+    sbatch_lines = [line for line in script.read_text().splitlines() if line.startswith("#SBATCH")]
+    assert not [line for line in sbatch_lines if "wrap" in line or "Vision" in line]
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert (metadata["description"], metadata["authors"][0]["name"]) == (HOSTILE, HOSTILE)
+    for path in [*project.rglob("*.yaml"), *project.rglob("*.yml")]:
+        yaml.safe_load(path.read_text())
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"package_name": "calendar"}, "package_name 'calendar' would shadow a module of Python"),
+        ({"package_name": "packaging"}, "package_name 'packaging' would shadow a module of Python or of the project's"),
+        ({"package_name": "yaml"}, "package_name 'yaml' would shadow"),
+        ({"project_slug": "packaging", "package_name": "pkg_project"}, "project_slug 'packaging' is the name of a"),
+        ({"project_slug": "scikit-learn", "package_name": "skl_project"}, "is the name of a distribution the project"),
+        ({"project_name": "!!! ???"}, "project_slug '-' has no letters or digits: give the project a name with some"),
+        ({"project_slug": "x" * 120, "package_name": "x_project"}, "project_slug is 120 characters long"),
+        ({"author_email": '"team lead"@example.com'}, "is not a plain e-mail address"),
+        ({"author_email": "zoë@example.com"}, "is not a plain e-mail address"),
+    ],
+    ids=["stdlib", "dependency", "dependency-module", "distribution", "transitive-distribution", "no-letters",
+         "too-long", "quoted-email", "non-ascii-email"],
+)  # fmt: skip
+def test_names_that_would_break_the_build_or_the_environment_are_refused(cookies, tmpdir, capfd, answers, message):
+    result = cookies.bake(extra_context=answers)
+    assert isinstance(result.exception, FailedHookException)
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, errors
+    assert message in errors[0]
+    assert [path for path in Path(tmpdir, "cookies").rglob("*") if path.is_file()] == []
+
+
+def test_a_very_long_name_makes_a_slug_of_at_most_64_characters(cookies):
+    result = cookies.bake(extra_context={"project_name": "Forecasting " * 25})
+    assert result.exit_code == 0, result.exception
+    assert result.context["project_slug"] == "-".join(["forecasting"] * 5)
+    assert result.project_path.name == result.context["project_slug"]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"package_name": "vision"},
+        {"project_name": 'Zoë\'s "Model", v2 (beta)', "author_name": 'O\'Brien, Zoë "ML" <Team>'},
+    ],
+    ids=["package-name-of-its-own", "awkward-names"],
+)
+def test_accepted_names_give_a_project_that_installs_and_imports(cookies, tmp_path, answers):
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 0, result.exception
+    python = install_project(result.project_path, tmp_path / "venv")
+    package, distribution = result.context["package_name"], result.context["project_slug"]
+    probe = f"import importlib.metadata, {package}.cli; print(importlib.metadata.metadata({distribution!r})['Name'])"
+    imported = subprocess.run([python, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    assert imported.stdout.strip() == distribution
+
+
+def test_every_distribution_that_projects_install_is_a_reserved_name(cookies):
+    # Answer sets that between them pull in every optional dependency.
+    answer_sets = [
+        {"task": "regression", "data_source": "csv", "logger_wandb": True, "logger_mlflow": True},
+        {"callback_figures": True},
+        {"data_source": "image_folder"},
+        {"task": "tabular_classification", "data_source": "digits"},
+        {"task": "gan", "data_source": "mnist", "callback_early_stopping": False},
+    ]  # fmt: skip
+    requirements = []
+    for answers in answer_sets:
+        result = cookies.bake(extra_context=answers)
+        assert result.exit_code == 0, result.exception
+        requirements += project_requirements(result.project_path)
+    installed = required_distributions(sorted(set(requirements)))
+    names = {canonicalize_name(distribution.metadata["Name"]) for distribution in installed}
+    modules = {
+        entry.removesuffix(".py")
+        for distribution in installed
+        for entry in top_level_entries(distribution)
+        if entry.removesuffix(".py").isidentifier() and not entry.startswith("_")
+    }
+    assert names - hook_constant("DEPENDENCY_DISTRIBUTIONS") == set(), "add them to hooks/pre_gen_project.py"
+    assert modules - hook_constant("DEPENDENCY_MODULES") == set(), "add them to hooks/pre_gen_project.py"

@@ -149,10 +149,10 @@ def test_python_version_sets_requires_python_and_ruff_target(cookies, python_ver
     [
         ({"package_name": "class"}, "is a Python keyword"),
         ({"package_name": "torch"}, "would shadow a module"),
-        ({"package_name": "tests"}, "would shadow a module"),
+        ({"package_name": "tests"}, "is the name of one of the project's own folders"),
         ({"package_name": "2fast"}, "is not an importable name"),
         ({"project_slug": "My Project", "package_name": "my_project"}, "is not a valid folder and distribution name"),
-        ({"author_email": "nobody"}, "does not look like an e-mail address"),
+        ({"author_email": "nobody"}, "is not a plain e-mail address"),
     ],
     ids=["keyword", "shadows-torch", "shadows-tests", "leading-digit", "slug-with-space", "bad-email"],
 )

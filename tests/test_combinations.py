@@ -12,19 +12,10 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 
 from .combinations import INSTALLED, INVALID_VALUES, KEYS, SUPPORTED, UNSUPPORTED, answer_set_id
-from .conftest import TEMPLATE_DIR, jinja_leftovers, ruff, run
+from .conftest import TEMPLATE_DIR, hook_constant, jinja_leftovers, ruff, run
 from .environments import install_project
 
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-
-
-def hook_constant(name: str):
-    """A literal table from the pre-generation hook (the hook is valid Python around its Jinja strings)."""
-    tree = ast.parse((TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == name for target in node.targets):
-            return ast.literal_eval(node.value)
-    raise LookupError(name)
 
 
 RULES = hook_constant("RULES")
