@@ -164,7 +164,7 @@ class Bench:
         args = [
             "fit",
             f"--trainer.max_steps={steps}",
-            "--trainer.max_epochs=-1",
+            "--trainer.max_epochs=1000",  # max_steps ends the run
             "--trainer.callbacks+=bench_loops.TakeTurns",
         ]
         return lambda: self.cli_module.run_cli(args)
