@@ -51,7 +51,9 @@ def test_the_release_is_recorded_in_the_project_and_the_changelog(default_projec
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     assert pyproject(default_project)["tool"]["lightning-template"]["version"] == version
     assert version in (default_project / "README.md").read_text()
-    releases = re.findall(r"^## (\d+\.\d+\.\d+)$", (TEMPLATE_DIR / "CHANGELOG.md").read_text(), flags=re.MULTILINE)
+    # Release headings are `## X.Y.Z`, or `## X.Y.Z - YYYY-MM-DD` from `make release`; Unreleased is not one.
+    heading = r"^## (\d+\.\d+\.\d+)(?: - \d{4}-\d{2}-\d{2})?$"
+    releases = re.findall(heading, (TEMPLATE_DIR / "CHANGELOG.md").read_text(), flags=re.MULTILINE)
     assert releases[0] == version, "the newest CHANGELOG section must be the version in cookiecutter.json"
 
 
