@@ -1,10 +1,17 @@
-"""Refuse answers that would render a broken project, with one line that says what to type instead."""
+"""Refuse answers that would render a broken project, with one line that says what to type instead.
+
+What the answers mean (which data each task can learn from, which answers are adapted to the task) is
+the table of option facts in cookiecutter.json (its private `_` keys); this hook reads it from there.
+"""
 
 import json
 import keyword
+import os
 import re
+import shlex
 import sys
 import unicodedata
+from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
@@ -48,76 +55,6 @@ DEPENDENCY_MODULES = {
 }  # fmt: skip
 # The rendered project's own folders, which a package of the same name would be confused with.
 PROJECT_FOLDERS = {"tests", "test", "src", "data", "logs", "runs", "configs", "scripts", "predictions"}
-# Combinations that cannot work: when every answer in "when" matches, the bake stops with "message".
-# The template's tests read this table too. (Cookiecutter itself refuses values that are not among the choices.)
-RULES = [
-    {
-        "when": {"task": "image_classification", "data_source": "csv"},
-        "message": "data_source csv holds rows of numbers, not images: for image_classification choose synthetic"
-        " or digits, or choose task tabular_classification or regression",
-    },
-    {
-        "when": {"task": "tabular_classification", "data_source": "image_folder"},
-        "message": "data_source image_folder holds images, not rows of numbers: for tabular_classification choose"
-        " synthetic, digits or csv, or choose task image_classification",
-    },
-    {
-        "when": {"task": "tabular_classification", "data_source": "mnist"},
-        "message": "data_source mnist holds images: for tabular_classification choose synthetic, digits or csv,"
-        " or choose task image_classification",
-    },
-    {
-        "when": {"task": "regression", "data_source": "image_folder"},
-        "message": "data_source image_folder has class labels, not numbers to predict: for regression choose"
-        " synthetic or csv, or choose task image_classification",
-    },
-    {
-        "when": {"task": "regression", "data_source": "mnist"},
-        "message": "data_source mnist has class labels, not numbers to predict: for regression choose synthetic"
-        " or csv, or choose task image_classification",
-    },
-    {
-        "when": {"task": "regression", "data_source": "digits"},
-        "message": "data_source digits has class labels, not numbers to predict: for regression choose synthetic"
-        " or csv, or choose task image_classification or tabular_classification",
-    },
-    {
-        "when": {"task": "gan", "data_source": "csv"},
-        "message": "data_source csv holds rows of numbers, not images: for gan choose synthetic, digits, image_folder"
-        " or mnist, or choose task tabular_classification or regression",
-    },
-    {
-        "when": {"task": "gan", "callback_early_stopping": True},
-        "message": "a GAN's losses do not settle, so there is nothing to stop early on: for gan answer no to"
-        " callback_early_stopping",
-    },
-    {
-        "when": {"task": "gan", "scheduler": "plateau"},
-        "message": "scheduler plateau needs a validation loss that should fall, which a GAN has not: for gan choose"
-        " cosine, none, step or onecycle",
-    },
-    {
-        "when": {"callback_weight_histograms": True, "logger_tensorboard": False},
-        "message": "callback_weight_histograms writes to TensorBoard: answer yes to logger_tensorboard, or no to"
-        " callback_weight_histograms",
-    },
-    {
-        "when": {"callback_figures": True, "logger_tensorboard": False},
-        "message": "callback_figures draws into TensorBoard: answer yes to logger_tensorboard, or no to"
-        " callback_figures",
-    },
-    {
-        "when": {
-            "callback_lr_monitor": True,
-            "logger_tensorboard": False,
-            "logger_csv": False,
-            "logger_wandb": False,
-            "logger_mlflow": False,
-        },
-        "message": "callback_lr_monitor needs a logger to write to: answer yes to one of logger_tensorboard,"
-        " logger_csv, logger_wandb or logger_mlflow, or no to callback_lr_monitor",
-    },
-]
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 100
 # What build backends accept in core metadata: ASCII, no quotes, no spaces (RFC 5322's plain form).
@@ -180,8 +117,58 @@ def check_author_email(email: str) -> str | None:
     return None
 
 
-def check_rules(answers: dict) -> list[str]:
-    return [rule["message"] for rule in RULES if all(answers[key] == value for key, value in rule["when"].items())]
+def check_data_source(answers: dict) -> tuple[str, dict] | None:
+    """The refusal of a data source the task cannot learn from, with the answer that fixes it."""
+    task, source = answers["task"], answers["data_source"]
+    sources = list(answers["_tasks"][task]["data_modules"])
+    if source in sources:
+        return None
+    message = (
+        f"task {task} {answers['_tasks'][task]['goal']}, and data_source {source} holds"
+        f" {answers['_data_sources'][source]['holds']}: for {task} choose {' or '.join(sources)}"
+    )
+    # tojson sorts keys, so the fix is the first fitting source by name: csv for regression, digits for a GAN.
+    return message, {"data_source": sources[0]}
+
+
+def write_fixed_replay(answers: dict, fix: dict) -> str | None:
+    """Save the answers given, with `fix` applied, where cookiecutter keeps its replay files; return the path.
+
+    The context is made again from the template's cookiecutter.json, so derived values and adaptations
+    follow the fixed answer. Returns None when cookiecutter's own modules cannot do it.
+    """
+    try:
+        from cookiecutter.config import get_user_config
+        from cookiecutter.generate import generate_context
+        from cookiecutter.prompt import prompt_for_config
+        from cookiecutter.replay import dump
+
+        given = {key: value for key, value in answers.items() if not key.startswith("_")} | fix
+        context = generate_context(Path(answers["_repo_dir"], "cookiecutter.json"), extra_context=given)
+        context["cookiecutter"] = prompt_for_config(context, no_input=True)
+        for key in ("_template", "_output_dir", "_repo_dir", "_checkout"):
+            context["cookiecutter"][key] = answers[key]
+        replay_dir = get_user_config()["replay_dir"]
+        name = f"{os.path.basename(os.path.abspath(answers['_repo_dir']))}-fixed"
+        dump(replay_dir, name, context)
+        return os.path.join(replay_dir, f"{name}.json")
+    except Exception:  # the refusal stands; only the shortcut to re-run it is lost
+        return None
+
+
+def rerun_hint(answers: dict, fix: dict) -> str:
+    fixed = " ".join(f"{key}={value}" for key, value in fix.items())
+    replay = write_fixed_replay(answers, fix)
+    if replay is None:
+        return f"Run cookiecutter again and answer {fixed}."
+    command = shlex.join(["cookiecutter", "--replay-file", replay, answers["_template"]])
+    return f"To render it with {fixed} and all your other answers: {command}"
+
+
+def print_adaptations(notes: str) -> None:
+    """The answers that did not apply to the others and were adapted (cookiecutter.json's `_adapt`)."""
+    for note in filter(None, notes.splitlines()):
+        print(f"note: {note}")
 
 
 def main() -> int:
@@ -194,10 +181,16 @@ def main() -> int:
         None if slug_error and derived else check_package_name(ANSWERS["package_name"]),
         check_author_email(ANSWERS["author_email"]),
     ]
-    errors += check_rules(ANSWERS)
+    print_adaptations(ANSWERS["__adapted"])
+    refused = check_data_source(ANSWERS)
     for error in filter(None, errors):
         print(f"ERROR: {error}", file=sys.stderr)
-    return 1 if any(errors) else 0
+    if refused:
+        message, fix = refused
+        print(f"ERROR: {message}", file=sys.stderr)
+        if not any(errors):
+            print(rerun_hint(ANSWERS, fix), file=sys.stderr)
+    return 1 if any(errors) or refused else 0
 
 
 if __name__ == "__main__":

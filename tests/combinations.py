@@ -1,12 +1,56 @@
-"""The answer sets the template supports and refuses, as data.
+"""The answer sets the template's tests render, as data, and what cookiecutter.json says of answers.
 
 SUPPORTED covers every value of every ML prompt and every pair of values that can meet (pairwise);
-test_combinations.py checks that claim against cookiecutter.json and the hook's rules, so a new
-prompt or value that the table misses fails the tests. INSTALLED names the sets whose rendered
-project is installed and runs its own test suite; with the default project (SUPPORTED[0], which
-test_rendered_project.py installs and tests) they exercise every value at least once, and between
-them every figure the figures callback draws (confusion matrix, predicted against true, GAN samples).
+test_combinations.py checks that claim against cookiecutter.json and its table of option facts (the
+pairs it adapts or refuses are left out), so a new prompt or value that the table misses fails the
+tests. INSTALLED names the sets whose rendered project is installed and runs its own test suite; with
+the default project (SUPPORTED[0], which test_rendered_project.py installs and tests) they exercise
+every value at least once, and between them every figure the figures callback draws (confusion
+matrix, predicted against true, GAN samples).
 """
+
+import json
+
+from .conftest import TEMPLATE_DIR
+
+TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+TASKS = TEMPLATE["_tasks"]
+ADAPT = TEMPLATE["_adapt"]
+FILES = TEMPLATE["_files"]
+
+
+def options(key: str) -> list:
+    values = TEMPLATE[key]
+    return [True, False] if isinstance(values, bool) else values
+
+
+def default(key: str):
+    values = TEMPLATE[key]
+    return values if isinstance(values, bool) else values[0]
+
+
+def matches(answers: dict, condition: dict) -> bool:
+    """Whether the answers (all of them, or a pair) meet every answer of the condition."""
+    return all(key in answers and answers[key] == value for key, value in condition.items())
+
+
+def adapted(answers: dict) -> bool:
+    return any(matches(answers, rule["when"]) for rule in ADAPT)
+
+
+def refused(answers: dict) -> bool:
+    """A task with a data source it cannot learn from, that no adaptation mends."""
+    if "task" not in answers or "data_source" not in answers or adapted(answers):
+        return False
+    return answers["data_source"] not in TASKS[answers["task"]]["data_modules"]
+
+
+REFUSED_PAIRS = [
+    {"task": task, "data_source": source}
+    for task in options("task")
+    for source in options("data_source")
+    if refused({"task": task, "data_source": source})
+]
 
 KEYS = (
     "task",
@@ -89,35 +133,6 @@ def answer_set_id(answers: dict) -> str:
 _HEADER, *_ROWS = _TABLE.strip().splitlines()
 SUPPORTED = [dict(zip(KEYS, map(_value, row.split()), strict=True)) for row in _ROWS]
 INSTALLED = SUPPORTED[1:5]
-
-# Answer sets the pre-generation hook refuses, with a fragment of the one line it prints.
-UNSUPPORTED = [
-    ({"task": "regression", "data_source": "mnist"}, "data_source mnist has class labels"),
-    ({"task": "tabular_classification", "data_source": "image_folder"}, "data_source image_folder holds images"),
-    ({"task": "image_classification", "data_source": "csv"}, "data_source csv holds rows of numbers, not images"),
-    ({"task": "regression", "data_source": "digits"}, "data_source digits has class labels"),
-    (
-        {"task": "gan", "data_source": "csv", "callback_early_stopping": False},
-        "data_source csv holds rows of numbers, not images: for gan",
-    ),
-    ({"task": "gan"}, "a GAN's losses do not settle, so there is nothing to stop early on"),
-    ({"task": "gan", "scheduler": "plateau", "callback_early_stopping": False}, "scheduler plateau needs a validation"),
-    (
-        {"callback_weight_histograms": True, "logger_tensorboard": False},
-        "callback_weight_histograms writes to TensorBoard",
-    ),
-    ({"callback_figures": True, "logger_tensorboard": False}, "callback_figures draws into TensorBoard"),
-    (
-        {
-            "callback_lr_monitor": True,
-            "logger_tensorboard": False,
-            "logger_csv": False,
-            "logger_wandb": False,
-            "logger_mlflow": False,
-        },
-        "callback_lr_monitor needs a logger",
-    ),
-]
 
 # Values outside the choices: cookiecutter itself refuses them before anything is rendered.
 INVALID_VALUES = [

@@ -36,10 +36,17 @@ def jinja_leftovers(project: Path) -> list[str]:
 
 
 def run(
-    *args: str | Path, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None
+    *args: str | Path, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

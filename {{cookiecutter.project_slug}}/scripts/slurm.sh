@@ -1,5 +1,5 @@
 #!/bin/bash
-{%- set resumable = cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+{%- set resumable = cookiecutter.callback_checkpoint and cookiecutter.__runs_dir == "logs" %}
 # Train {{ cookiecutter.project_name }} on a SLURM cluster with configs/trainer/multinode.yaml:
 #
 #     sbatch scripts/slurm.sh [more arguments for fit]

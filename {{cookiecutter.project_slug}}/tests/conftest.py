@@ -1,4 +1,4 @@
-{%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv -%}
+{%- set logged = cookiecutter.__runs_dir == "logs" -%}
 {%- set csv_data = cookiecutter.data_source == "csv" -%}
 {%- set source = cookiecutter.data_source -%}
 """Shared helpers and fixtures.

@@ -1,5 +1,5 @@
 """Bad input ends a command before training with one line that says what to change; bad training stops."""
-{%- set versioned = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set versioned = cookiecutter.__runs_dir == "logs" %}
 
 import zipfile
 from pathlib import Path
@@ -96,7 +96,7 @@ def test_a_missing_checkpoint_is_refused_in_one_line(workdir: Path) -> None:
     assert run_main("predict", "--ckpt_path", "nowhere.ckpt") == (
         "error: no checkpoint at 'nowhere.ckpt': pass the path of a .ckpt file, or --ckpt_path last"
     )
-{%- if cookiecutter.callback_checkpoint and (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+{%- if cookiecutter.callback_checkpoint and cookiecutter.__runs_dir == "logs" %}
 
 
 def test_resume_outside_fit_is_refused_in_one_line(workdir: Path) -> None:

@@ -1,5 +1,5 @@
 """Checkpoints: best and last are saved, reload under weights_only, drive test and predict, resume after Ctrl-C."""
-{%- set logged = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set logged = cookiecutter.__runs_dir == "logs" %}
 {%- set metric = {"regression": "mae", "gan": "d_loss"}.get(cookiecutter.task, "acc") %}
 {%- set gan = cookiecutter.task == "gan" %}
 {%- set new_run_on_resume = cookiecutter.logger_csv and not cookiecutter.logger_tensorboard %}

@@ -73,7 +73,7 @@ def test_an_image_that_cannot_be_read_stops_fit_before_training_and_is_named(wor
     assert line.startswith(f"error: data/images/class_1/{bad.name} is not a readable image (")
     assert line.endswith(": replace or delete it, or pass --data.skip_bad_images=true to leave such files out")
     assert "\n" not in line
-    assert not (workdir / "{{ "logs" if cookiecutter.logger_tensorboard or cookiecutter.logger_csv else "runs" }}").exists()  # nothing was trained or written
+    assert not (workdir / "{{ cookiecutter.__runs_dir }}").exists()  # nothing was trained or written
 
 
 def test_unreadable_images_can_be_left_out_and_are_listed(workdir: Path, caplog: pytest.LogCaptureFixture) -> None:
