@@ -1,6 +1,12 @@
 """Callbacks of this project; Lightning's own ones are configured in ``configs/config.yaml``."""
 {%- set tensorboard = cookiecutter.callback_weight_histograms or cookiecutter.callback_figures %}
 {%- set gan = cookiecutter.task == "gan" %}
+{%- set follows = cookiecutter.callback_checkpoint and (cookiecutter.logger_wandb or cookiecutter.logger_mlflow) %}
+{%- set progress_bar = "RichProgressBar" if cookiecutter.progress_bar == "rich" else "TQDMProgressBar" %}
+{%- set loggers = [] %}
+{%- if follows and cookiecutter.logger_mlflow %}{% set _ = loggers.append("MLFlowLogger") %}{% endif %}
+{%- if tensorboard %}{% set _ = loggers.append("TensorBoardLogger") %}{% endif %}
+{%- if follows and cookiecutter.logger_wandb %}{% set _ = loggers.append("WandbLogger") %}{% endif %}
 
 {% if not gan -%}
 import csv
@@ -11,9 +17,9 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.callbacks import BasePredictionWriter
-{%- if tensorboard %}
-from pytorch_lightning.loggers import TensorBoardLogger
+from pytorch_lightning.callbacks import BasePredictionWriter, {{ progress_bar }}
+{%- if loggers %}
+from pytorch_lightning.loggers import {{ loggers | join(", ") }}
 {%- endif %}
 from torch import Tensor
 {%- if tensorboard %}
@@ -22,6 +28,11 @@ from torch.utils.tensorboard import SummaryWriter
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
 from {{ cookiecutter.package_name }}.errors import NonFiniteLossError
+{%- if follows %}
+
+# The key of a checkpoint that holds the ids of the runs it belongs to, by logger: see RunIds.
+RUN_IDS = "run_ids"
+{%- endif %}
 
 
 class PredictionWriter(BasePredictionWriter):
@@ -100,6 +111,40 @@ class NonFiniteLossCheck(pl.Callback):
                 " lower --model.lr, look for NaN or infinite values in the data, or train with"
                 " --trainer.precision=32-true"
             )
+
+
+class ProgressBar({{ progress_bar }}):
+    """Lightning's {{ cookiecutter.progress_bar }} progress bar without ``v_num``, the logger's version, which says nothing about training."""
+
+    def get_metrics(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, Any]:
+        metrics = super().get_metrics(trainer, pl_module)
+        metrics.pop("v_num", None)
+        return metrics
+{%- if follows %}
+
+
+class RunIds(pl.Callback):
+    """Keep the ids of the training's {{ "W&B and MLflow runs" if cookiecutter.logger_wandb and cookiecutter.logger_mlflow else "W&B run" if cookiecutter.logger_wandb else "MLflow run" }} in every checkpoint, as ``checkpoint[RUN_IDS]``.
+
+    ``test``, ``validate``, ``predict`` and a resumed ``fit`` with the checkpoint log into the same {{ "runs" if cookiecutter.logger_wandb and cookiecutter.logger_mlflow else "run" }}:
+    the command line reads the ids back (``cli.py``).
+    """
+
+    def on_save_checkpoint(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        run_ids = {}
+        for logger in trainer.loggers:
+{%- if cookiecutter.logger_wandb %}
+            if isinstance(logger, WandbLogger):
+                run_ids["wandb"] = logger.version
+{%- endif %}
+{%- if cookiecutter.logger_mlflow %}
+            {{ "elif" if cookiecutter.logger_wandb else "if" }} isinstance(logger, MLFlowLogger):
+                run_ids["mlflow"] = logger.run_id
+{%- endif %}
+        checkpoint[RUN_IDS] = run_ids
+{%- endif %}
 {%- if tensorboard %}
 
 

@@ -6,6 +6,11 @@
 {%- set fractions = cookiecutter.data_source in ("digits", "csv", "image_folder") %}
 {%- set run_folders = cookiecutter.callback_checkpoint and versioned %}
 {%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
+{%- set follows = cookiecutter.callback_checkpoint and (cookiecutter.logger_wandb or cookiecutter.logger_mlflow) %}
+{%- set continues_mlflow = cookiecutter.callback_checkpoint and cookiecutter.logger_mlflow %}
+{%- set chooses_runs = follows or cookiecutter.logger_mlflow %}
+{%- set resumes_in_place = in_place or (cookiecutter.callback_checkpoint and not versioned) %}
+{%- set fills_in = versioned or chooses_runs %}
 
 import inspect
 import io
@@ -13,10 +18,17 @@ import io
 import os
 {% endif -%}
 import pickle
+{% if cookiecutter.logger_mlflow -%}
+import secrets
+{% endif -%}
 import sys
+import warnings
 import zipfile
-{%- if run_folders %}
+{%- if run_folders or follows %}
 from collections.abc import Iterable
+{%- endif %}
+{%- if cookiecutter.logger_mlflow %}
+from datetime import datetime
 {%- endif %}
 from pathlib import Path
 from typing import Any
@@ -25,8 +37,14 @@ import pytorch_lightning as pl
 import torch
 from jsonargparse import Namespace
 from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCLI, SaveConfigCallback
+{%- if continues_mlflow %}
+from pytorch_lightning.utilities import rank_zero_only
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
+{%- if follows %}
+from {{ cookiecutter.package_name }}.callbacks import RUN_IDS
+{%- endif %}
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.errors import InputError, NonFiniteLossError
 from {{ cookiecutter.package_name }}.memory import keep_freed_memory
@@ -69,7 +87,13 @@ class SaveConfig(SaveConfigCallback):
         super().__init__(*args, save_to_log_dir=False, **kwargs)
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+{%- if cookiecutter.logger_mlflow and not (versioned or cookiecutter.logger_wandb) %}
+        # Every process asks: the first one's folder is sent to all. The MLflow logger has a folder only with
+        # a file store: with a database, the configuration goes to default_root_dir.
+        self.log_dir = Path(trainer.log_dir or trainer.default_root_dir)
+{%- else %}
         self.log_dir = Path(trainer.log_dir)  # every process asks: the first one's folder is sent to all
+{%- endif %}
         super().setup(trainer, pl_module, stage)
 
     def save_config(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -78,6 +102,23 @@ class SaveConfig(SaveConfigCallback):
             raise FileExistsError(f"{path} exists: this run would replace the configuration of another")
         with written_whole(path, "w") as file:
             file.write(self.parser.dump(self.config, skip_none=False))
+{%- if continues_mlflow %}
+
+
+class MLFlowLogger(pl.loggers.MLFlowLogger):
+    """Lightning's MLflow logger, made to continue a run: parameters that the run already has are not logged again.
+
+    ``test``, ``validate``, ``predict`` and a resumed ``fit`` with a checkpoint log into its run (the CLI gives them
+    its ``run_id``). MLflow refuses to change a parameter of a run, so one given anew, such as
+    ``test --data.batch_size=512``, keeps there the value that the run was trained with.
+    """
+
+    @rank_zero_only
+    def log_hyperparams(self, params: dict[str, Any]) -> None:
+        # The keys of a nested dict are logged joined by "/".
+        logged = {key.split("/", 1)[0] for key in self.experiment.get_run(self.run_id).data.params}
+        super().log_hyperparams({name: value for name, value in params.items() if name not in logged})
+{%- endif %}
 
 
 class CLI(LightningCLI):
@@ -91,15 +132,21 @@ class CLI(LightningCLI):
     """LightningCLI that shares data facts with the model and tests the trained model after ``fit``."""
 {%- endif %}
 
-{%- if versioned %}
+{%- if fills_in %}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Logger options that this command fills in for its own run: (logger number, option, value as given).
+        self.run_options: list[tuple[int, str, Any]] = []
+{%- if versioned %}
         self.reserved: list[Path] = []  # run folders this command made for itself
         try:
             super().__init__(*args, **kwargs)
         except BaseException:
             remove_if_empty(self.reserved)  # a command that stopped before writing anything leaves nothing
             raise
+{%- else %}
+        super().__init__(*args, **kwargs)
+{%- endif %}
 {%- endif %}
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
@@ -130,14 +177,37 @@ class CLI(LightningCLI):
         if isinstance(logger, Namespace) and "save_dir" in logger.get("init_args", {}):
             self._use_run_folder(subcommand, config, logger.init_args)
 {%- endif %}
+{%- if follows and not run_folders %}
+        if config.ckpt_path == "last":  # found here, as Lightning finds it, to read the runs it belongs to
+            config.ckpt_path = last_checkpoint(config.trainer.callbacks) or "last"
+{%- endif %}
+{%- if resumes_in_place %}
+        if subcommand == "fit" and config.ckpt_path is not None:
+            # A resumed fit saves its checkpoints beside those of the run it continues{{ " (runs/checkpoints)" if not versioned }}: Lightning's
+            # warning that the checkpoint folder is not empty says nothing then.
+            warnings.filterwarnings(
+                "ignore",
+                message=r"Checkpoint directory .* exists and is not empty",
+                category=UserWarning,
+                module=r"pytorch_lightning\.callbacks\.model_checkpoint",
+            )
+{%- endif %}
+{%- if follows %}
+        checkpoint = check_checkpoint(config.ckpt_path)
+        self._choose_runs({{ "subcommand, " if cookiecutter.logger_mlflow }}checkpoint.get(RUN_IDS, {}) if checkpoint else {})
+{%- else %}
         check_checkpoint(config.ckpt_path)
+{%- if cookiecutter.logger_mlflow %}
+        self._choose_runs(subcommand)
+{%- endif %}
+{%- endif %}
 {%- if versioned %}
         if not config.trainer.fast_dev_run and first_process():  # fast_dev_run logs nothing
-            self._reserve_run_folders(config.trainer.logger)
+            self._reserve_run_folders()
 
-    def _reserve_run_folders(self, loggers: Namespace | list[Namespace] | bool | None) -> None:
+    def _reserve_run_folders(self) -> None:
         """Make each new run's ``version_N`` folder now, so that runs started together never share one."""
-        for logger in loggers if isinstance(loggers, list) else [loggers]:
+        for number, logger in enumerate(self._loggers()):
             if not isinstance(logger, Namespace):  # logger: false, or Lightning's default
                 continue
             if logger.class_path.endswith(VERSIONED_LOGGERS) and logger.init_args.get("version") is None:
@@ -149,8 +219,77 @@ class CLI(LightningCLI):
                         f"cannot make a run folder in {run_root} ({error.strerror}):"
                         " make it a folder you can write to, or run from another folder"
                     ) from None
-                logger.init_args.version = created[-1].name
+                self._for_this_run(number, "version", created[-1].name)
                 self.reserved += created
+{%- endif %}
+{%- if chooses_runs %}
+{%- if follows and cookiecutter.logger_mlflow %}
+
+    def _choose_runs(self, subcommand: str, run_ids: dict[str, str]) -> None:
+        """Log into the {{ "runs" if cookiecutter.logger_wandb else "run" }} of ``run_ids`` (the checkpoint's) if the store has {{ "them" if cookiecutter.logger_wandb else "it" }}, or name the new MLflow run.
+{%- elif follows %}
+
+    def _choose_runs(self, run_ids: dict[str, str]) -> None:
+        """Log into the W&B run of ``run_ids`` (the checkpoint's)."""
+{%- else %}
+
+    def _choose_runs(self, subcommand: str) -> None:
+        """Give each new MLflow run a name of its own.
+{%- endif %}
+{%- if cookiecutter.logger_mlflow %}
+
+        MLflow draws the names it makes up from Python's random generator, which ``seed_everything`` resets: every
+        run would get the same one. Here a name is the command, the time it started and four random hex digits.
+        """
+{%- endif %}
+        for number, logger in enumerate(self._loggers()):
+            if not isinstance(logger, Namespace):  # logger: false, or Lightning's default
+                continue
+            args = logger.init_args
+{%- if follows and cookiecutter.logger_wandb %}
+            if logger.class_path.endswith("WandbLogger") and run_ids.get("wandb") and args.get("id") is None:
+                self._for_this_run(number, "id", run_ids["wandb"])
+                self._for_this_run(number, "resume", "allow")  # a new run with that id if W&B has none
+{%- endif %}
+{%- if cookiecutter.logger_mlflow %}
+{%- if follows %}
+            {{ "elif" if cookiecutter.logger_wandb else "if" }} logger.class_path.endswith("MLFlowLogger") and args.get("run_id") is None:
+                if has_mlflow_run(args.get("tracking_uri"), run_ids.get("mlflow")):
+                    self._for_this_run(number, "run_id", run_ids["mlflow"])
+                elif args.get("run_name") is None:
+                    name = f"{subcommand}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+                    self._for_this_run(number, "run_name", name)
+{%- else %}
+            if logger.class_path.endswith("MLFlowLogger") and args.get("run_name") is None:
+                name = f"{subcommand}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+                self._for_this_run(number, "run_name", name)
+{%- endif %}
+{%- endif %}
+{%- endif %}
+{%- if fills_in %}
+
+    def _loggers(self) -> list[Namespace | bool | None]:
+        """The loggers of the command's configuration, in a list: ``[False]`` for ``logger: false``."""
+        loggers = self.config[self.config.subcommand].trainer.logger
+        return loggers if isinstance(loggers, list) else [loggers]
+
+    def _for_this_run(self, logger: int, name: str, value: Any) -> None:
+        """Set option ``name`` of logger number ``logger`` for this command's run only.
+
+        The configuration that the run saves keeps the option as it was given.
+        """
+        options = self._loggers()[logger].init_args
+        self.run_options.append((logger, name, options.get(name)))
+        options[name] = value
+
+    def after_instantiate_classes(self) -> None:
+        """The loggers exist: give their options back the values as given, for the configuration the run saves.
+
+        So ``fit --config <run>/config.yaml`` repeats a run as a new one, with a run of its own for each logger.
+        """
+        for logger, name, given in self.run_options:
+            # LightningCLI parsed the configuration anew for a --ckpt_path: the logger is found again by its number.
+            self._loggers()[logger].init_args[name] = given
 {%- endif %}
 {%- if learned %}
 
@@ -176,7 +315,7 @@ class CLI(LightningCLI):
 {%- if in_place %}
         run = run_folder_of(Path(config.ckpt_path), run_root) if config.ckpt_path else None
         if run is not None:
-            self._log_into_run_of(subcommand, run, logger_args)
+            self._log_into_run_of(subcommand, run)
 {%- endif %}
 {%- endif %}
 
@@ -190,13 +329,13 @@ class CLI(LightningCLI):
 {%- endif %}
 {%- if in_place %}
 
-    def _log_into_run_of(self, subcommand: str, run: Path, logger_args: Namespace) -> None:
+    def _log_into_run_of(self, subcommand: str, run: Path) -> None:
         """Keep logging into the folder of the checkpoint's ``run`` instead of starting a new version.
 
         A resumed ``fit`` continues its curves and refreshes ``config.yaml``;
         ``validate``, ``test`` and ``predict`` save their configuration beside it as ``config-<command>.yaml``.
         """
-        logger_args.version = run.name
+        self._for_this_run(0, "version", run.name)
         self.save_config_kwargs["overwrite"] = True
         if subcommand != "fit":
             self.save_config_kwargs["config_filename"] = f"config-{subcommand}.yaml"
@@ -247,14 +386,15 @@ def check_options(config: Namespace) -> None:
         raise InputError(f"--{option}={value} is out of range: it must be {allowed}")
 
 
-def check_checkpoint(path: str | None) -> None:
+def check_checkpoint(path: str | None) -> dict[str, Any] | None:
     """Refuse a ``--ckpt_path`` that is missing, damaged or not this project's, before anything starts.
 
     ``torch.save`` writes a zip archive with its index at the end and a checksum for every member: a cut-off
     file and damaged bytes are caught here, instead of as a stack trace or as a test of garbage weights.
+    Returns the checkpoint (its tensors mapped from the file, not read), or None without a checkpoint file.
     """
     if path is None or path in CHECKPOINT_KEYWORDS:
-        return
+        return None
     if not Path(path).is_file():
         raise InputError(f"no checkpoint at {path!r}: pass the path of a .ckpt file, or --ckpt_path last")
     if not zipfile.is_zipfile(path):
@@ -278,6 +418,32 @@ def check_checkpoint(path: str | None) -> None:
             f"{path!r} was saved by another model: it has {', '.join(unknown)}, which"
             " {{ cookiecutter.__model_class }} does not take; pass a checkpoint of this project"
         )
+    return checkpoint
+{%- if continues_mlflow %}
+
+
+def has_mlflow_run(tracking_uri: str | None, run_id: str | None) -> bool:
+    """Whether the MLflow store at ``tracking_uri`` has the run ``run_id``: a checkpoint may come from another store."""
+    if run_id is None:
+        return False
+    from mlflow.exceptions import MlflowException  # imported when needed, as Lightning's MLFlowLogger does
+    from mlflow.tracking import MlflowClient
+
+    try:
+        run = MlflowClient(tracking_uri).get_run(run_id)
+    except MlflowException:  # no such run
+        return False
+    return run.info.lifecycle_stage == "active"  # not deleted
+{%- endif %}
+{%- if follows and not run_folders %}
+
+
+def last_checkpoint(callbacks: list[Namespace] | None) -> str | None:
+    """What Lightning's ``--ckpt_path last`` picks: the newest ``last*.ckpt`` in the folders of the ModelCheckpoints."""
+    checkpoints = [callback for callback in callbacks or [] if callback.class_path.endswith("ModelCheckpoint")]
+    folders = {callback.init_args.dirpath for callback in checkpoints if callback.init_args.get("dirpath")}
+    return newest(path for folder in folders for path in Path(folder).glob("last*.ckpt"))
+{%- endif %}
 {%- if run_folders %}
 
 
@@ -293,12 +459,15 @@ def newest_last_checkpoint(run_root: Path) -> str | None:
 def newest_checkpoint(run_root: Path) -> str | None:
     """What ``--resume`` continues from: the newest ``last.ckpt`` of any run, or a requeued job's newer checkpoint."""
     return newest([*run_root.glob("*/checkpoints/last.ckpt"), *run_root.glob("hpc_ckpt_*.ckpt")])
+{%- endif %}
+{%- if run_folders or follows %}
 
 
 def newest(paths: Iterable[Path]) -> str | None:
     """The most recently written of ``paths``, if there is any."""
     latest = max(paths, key=lambda path: path.stat().st_mtime, default=None)
     return None if latest is None else str(latest)
+{%- endif %}
 {%- if in_place %}
 
 
@@ -316,12 +485,26 @@ def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
         return Path(last).parent.parent if last else None
     return None
 {%- endif %}
-{%- endif %}
 
 
 def run_cli(args: list[str] | None = None) -> CLI:
     """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
     keep_freed_memory()
+    # Two harmless warnings that are Lightning's to change, each silenced for its one message from its one module.
+    # pytorch-lightning 2.6 still builds torch's LeafSpec, which torch 2.13 deprecates, and so warns on every fit:
+    warnings.filterwarnings(
+        "ignore",
+        message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+        category=FutureWarning,
+        module=r"pytorch_lightning\.utilities\._pytree",
+    )
+    # and the model summary warns that it counts the size of a mixed-precision model in 32 bits:
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Precision .* is not supported by the model summary",
+        category=UserWarning,
+        module=r"pytorch_lightning\.utilities\.model_summary\.model_summary",
+    )
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
             stream.reconfigure(errors="replace")  # a terminal without the progress bar's characters shows "?"
