@@ -175,7 +175,7 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_fit_resumes_from_it(workdir: Path,
     resumed = run_cli(["fit", *resume, *short])
     assert resumed.trainer.current_epoch == 2
     assert resumed.trainer.global_step == 2 * steps_per_epoch
-    last = torch.load(Path(resumed.trainer.log_dir, "checkpoints", "last.ckpt"), weights_only=True)
+    last = torch.load(Path(resumed.trainer.checkpoint_callback.dirpath, "last.ckpt"), weights_only=True)
     assert last["global_step"] == 2 * steps_per_epoch
 {%- if cookiecutter.logger_tensorboard %}
     assert sorted(path.name for path in (workdir / RUN_DIR).parent.iterdir()) == ["version_0"]
