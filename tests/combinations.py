@@ -68,39 +68,40 @@ KEYS = (
     "callback_lr_monitor",
     "callback_weight_histograms",
     "callback_figures",
+    "experiments",
     "progress_bar",
 )
 
 # One answer set per row, one column per key of KEYS (y/n for yes/no). The first row is the default;
 # the next four are INSTALLED. Made by a greedy pairwise search that started from those five.
 _TABLE = """
-task                    data_source   optimizer  scheduler  precision   compile  tb  csv  wandb  mlflow  ckpt  es  lrmon  hist  fig  bar
-image_classification    synthetic     Adam       cosine     32-true     n        y   n    n      n       y     y   n      n     n    rich
-regression              csv           SGD        plateau    16-mixed    y        y   y    n      y       y     n   y      n     y    rich
-tabular_classification  digits        AdamW      step       bf16-mixed  n        y   y    y      n       n     y   y      n     y    tqdm
-gan                     mnist         Adam       onecycle   32-true     n        y   n    n      y       y     n   n      y     y    rich
-image_classification    image_folder  SGD        none       32-true     n        n   n    n      n       n     n   n      n     n    tqdm
-regression              synthetic     AdamW      none       16-mixed    y        y   n    y      y       n     y   y      y     n    tqdm
-tabular_classification  digits        Adam       onecycle   bf16-mixed  y        n   y    y      y       y     n   n      n     n    rich
-gan                     mnist         AdamW      cosine     32-true     y        n   y    y      n       n     n   y      n     n    tqdm
-regression              csv           Adam       plateau    16-mixed    n        n   n    y      n       n     y   n      n     n    tqdm
-image_classification    image_folder  AdamW      step       bf16-mixed  y        y   y    n      y       y     y   y      y     y    rich
-tabular_classification  digits        SGD        cosine     bf16-mixed  y        y   n    n      y       y     y   y      y     y    tqdm
-gan                     synthetic     SGD        step       bf16-mixed  y        n   y    y      y       n     n   n      n     n    rich
-image_classification    image_folder  Adam       onecycle   16-mixed    y        y   y    y      n       n     y   y      y     y    tqdm
-tabular_classification  csv           AdamW      none       bf16-mixed  y        y   y    y      y       y     y   n      y     y    rich
-tabular_classification  synthetic     AdamW      plateau    32-true     y        y   y    y      y       y     y   y      y     y    rich
-image_classification    mnist         Adam       step       16-mixed    y        y   n    y      y       y     y   y      y     y    rich
-gan                     digits        Adam       none       16-mixed    y        y   y    y      y       y     n   y      y     y    rich
-regression              csv           AdamW      onecycle   32-true     y        y   y    y      y       y     y   y      y     y    rich
-image_classification    mnist         SGD        plateau    bf16-mixed  y        y   y    y      y       y     y   y      n     n    rich
-regression              csv           Adam       cosine     bf16-mixed  y        y   y    y      y       y     y   y      y     y    rich
-regression              csv           Adam       step       32-true     y        y   y    y      y       y     y   y      y     y    rich
-gan                     image_folder  Adam       cosine     16-mixed    y        y   y    y      y       y     n   y      y     y    rich
-tabular_classification  synthetic     SGD        onecycle   16-mixed    y        y   y    y      y       y     y   y      y     y    rich
-image_classification    digits        Adam       plateau    32-true     y        y   y    y      y       y     y   y      y     y    rich
-image_classification    image_folder  Adam       plateau    32-true     y        y   y    y      y       y     y   y      y     y    rich
-image_classification    mnist         Adam       none       32-true     y        y   y    y      y       y     y   y      y     y    rich
+task                    data_source   optimizer  scheduler  precision   compile  tb  csv  wandb  mlflow  ckpt  es  lrmon  hist  fig  exp  bar
+image_classification    synthetic     Adam       cosine     32-true     n        y   n    n      n       y     y   n      n     n    n    rich
+regression              csv           SGD        plateau    16-mixed    y        y   y    n      y       y     n   y      n     y    n    rich
+tabular_classification  digits        AdamW      step       bf16-mixed  n        y   y    y      n       n     y   y      n     y    y    tqdm
+gan                     mnist         Adam       onecycle   32-true     n        y   n    n      y       y     n   n      y     y    n    rich
+image_classification    image_folder  SGD        none       32-true     n        n   n    n      n       n     n   n      n     n    n    tqdm
+regression              synthetic     AdamW      none       16-mixed    y        y   n    y      y       n     y   y      y     n    y    tqdm
+tabular_classification  digits        Adam       onecycle   bf16-mixed  y        n   y    y      y       y     n   n      n     n    y    rich
+gan                     mnist         AdamW      cosine     32-true     y        n   y    y      n       n     n   y      n     n    n    tqdm
+regression              csv           Adam       plateau    16-mixed    n        n   n    y      n       n     y   n      n     n    n    tqdm
+image_classification    image_folder  AdamW      step       bf16-mixed  y        y   y    n      y       y     y   y      y     y    y    rich
+tabular_classification  digits        SGD        cosine     bf16-mixed  y        y   n    n      y       y     y   y      y     y    y    tqdm
+gan                     synthetic     SGD        step       bf16-mixed  y        n   y    y      y       n     n   n      n     n    n    rich
+image_classification    image_folder  Adam       onecycle   16-mixed    y        y   y    y      n       n     y   y      y     y    n    tqdm
+tabular_classification  csv           AdamW      none       bf16-mixed  y        y   y    y      y       y     y   n      y     y    n    rich
+tabular_classification  synthetic     AdamW      plateau    32-true     y        y   y    y      y       y     y   y      y     y    n    rich
+image_classification    mnist         Adam       step       16-mixed    y        y   n    y      y       y     y   y      y     y    n    rich
+gan                     digits        Adam       none       16-mixed    y        y   y    y      y       y     n   y      y     y    n    rich
+regression              csv           AdamW      onecycle   32-true     y        y   y    y      y       y     y   y      y     y    y    rich
+image_classification    mnist         SGD        plateau    bf16-mixed  y        y   y    y      y       y     y   y      n     n    y    rich
+regression              csv           Adam       cosine     bf16-mixed  y        y   y    y      y       y     y   y      y     y    n    rich
+regression              csv           Adam       step       32-true     y        y   y    y      y       y     y   y      y     y    n    rich
+gan                     image_folder  Adam       cosine     16-mixed    y        y   y    y      y       y     n   y      y     y    n    rich
+tabular_classification  synthetic     SGD        onecycle   16-mixed    y        y   y    y      y       y     y   y      y     y    n    rich
+image_classification    digits        Adam       plateau    32-true     y        y   y    y      y       y     y   y      y     y    n    rich
+image_classification    image_folder  Adam       plateau    32-true     y        y   y    y      y       y     y   y      y     y    n    rich
+image_classification    mnist         Adam       none       32-true     y        y   y    y      y       y     y   y      y     y    n    rich
 """  # noqa: E501
 
 
@@ -121,6 +122,7 @@ def answer_set_id(answers: dict) -> str:
         "callback_lr_monitor": "lrmon",
         "callback_weight_histograms": "hist",
         "callback_figures": "fig",
+        "experiments": "exp",
     }
     task = {"image_classification": "image", "tabular_classification": "tabular"}.get(answers["task"], answers["task"])
     parts = [task, answers["data_source"], answers["optimizer"].lower()]

@@ -222,7 +222,7 @@ def test_every_distribution_that_projects_install_is_a_reserved_name(cookies):
     answer_sets = [
         {"task": "regression", "data_source": "csv", "logger_wandb": True, "logger_mlflow": True},
         {"callback_figures": True},
-        {"data_source": "image_folder"},
+        {"data_source": "image_folder", "experiments": True},
         {"task": "tabular_classification", "data_source": "digits"},
         {"task": "gan", "data_source": "mnist", "callback_early_stopping": False},
     ]  # fmt: skip

@@ -43,6 +43,7 @@ IMPORT_NAMES = {
     "wandb": "wandb",
     "mlflow-skinny": "mlflow",
     "matplotlib": "matplotlib",
+    "optuna": "optuna",
 }
 
 

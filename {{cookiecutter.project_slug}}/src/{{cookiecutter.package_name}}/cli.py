@@ -40,7 +40,9 @@ from pytorch_lightning.cli import ArgsType, LightningArgumentParser, LightningCL
 {%- if continues_mlflow %}
 from pytorch_lightning.utilities import rank_zero_only
 {%- endif %}
-
+{% if cookiecutter.experiments %}
+from {{ cookiecutter.package_name }} import experiments
+{%- endif %}
 from {{ cookiecutter.package_name }}.atomic import written_whole
 {%- if follows %}
 from {{ cookiecutter.package_name }}.callbacks import RUN_IDS
@@ -516,6 +518,10 @@ def run_cli(args: list[str] | None = None) -> CLI:
         # configure_optimizers is the model's own: no optimizer or scheduler keys in the config.
         auto_configure_optimizers=False,
         save_config_callback=SaveConfig,
+{%- if cookiecutter.experiments %}
+        # A fit that sweep or seeds started tags its run folder and, in a sweep, reports to its trial.
+        trainer_defaults={"callbacks": experiments.run_callbacks()},
+{%- endif %}
 {%- if not (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
         # Without a logger every run shares `runs/`: each one refreshes runs/config.yaml.
         save_config_kwargs={"overwrite": True},
@@ -540,6 +546,16 @@ def check_configuration(args: list[str]) -> None:
 def main() -> None:
     """The console script and ``python -m {{ cookiecutter.package_name }}``: bad input ends it with one line."""
     try:
+{%- if cookiecutter.experiments %}
+        if sys.argv[1:2] in (["sweep"], ["seeds"], ["report"]):
+            experiments.main(sys.argv[1:])
+        else:
+            run_cli()
+    except experiments.Pruned as pruned:  # a trial of a sweep, stopped by its study
+        print(pruned, file=sys.stderr)
+        sys.exit(experiments.PRUNED_EXIT)
+{%- else %}
         run_cli()
+{%- endif %}
     except (InputError, NonFiniteLossError) as error:
         sys.exit(f"error: {error}")
