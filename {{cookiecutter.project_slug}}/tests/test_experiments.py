@@ -101,10 +101,12 @@ def test_a_sweep_prunes_the_trial_that_falls_behind_and_its_best_options_reprodu
     newest = max((workdir / "logs" / "default").glob("version_*"), key=lambda path: int(path.name[8:]))
     assert yaml.safe_load((newest / "config.yaml").read_text())["model"]["lr"] == best.params["model.lr"]
 
-    report = run("report", cwd=workdir)
+    report = run("report", "--study_name", "test", cwd=workdir)
     assert report.returncode == 0, report.stderr
     with (workdir / "reports" / "runs.csv").open(newline="") as file:
-        rows = {row["trial"]: row for row in csv.DictReader(file) if row["group"] == "sweep-test"}
+        rows = {row["trial"]: row for row in csv.DictReader(file)}
+    assert set(rows) == {"0", "1", "2", "3"}  # the study's trials, not the fit of best.yaml
+    assert [rows[str(number)]["state"] for number in range(4)] == ["complete", "complete", "pruned", "complete"]
     for trial in done:
         row = rows[str(trial.number)]
         assert float(row[f"best {MONITOR}"]) == pytest.approx(min(trial.intermediate_values.values()))
@@ -190,3 +192,11 @@ def test_seeds_run_one_configuration_per_seed_and_report_their_spread(workdir: P
         group = next(row for row in csv.DictReader(file) if row["group"] == "twice")
     assert float(group["best mean"]) == pytest.approx(sum(best) / 2)
     assert "| twice | 2 |" in result.stdout
+
+
+def test_a_storage_that_cannot_be_opened_is_one_line_and_nothing_runs(workdir: Path) -> None:
+    result = run("sweep", "--config", str(sweep_config(workdir, n_trials=1, storage="nosuchdb://host/db")), cwd=workdir)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: cannot open the study's storage 'nosuchdb://host/db'")
+    assert not (workdir / "logs").exists()

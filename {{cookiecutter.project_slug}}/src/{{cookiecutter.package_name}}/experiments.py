@@ -217,7 +217,13 @@ def seeds(seeds: list[int] | None = None, fit_args: list[str] | None = None, gro
         raise InputError(f"the runs with seeds {failed} failed: see their output above")
 
 
-def report(runs: str = RUNS, output: str = "reports/runs.csv", group: str | None = None) -> None:
+def report(
+    runs: str = RUNS,
+    output: str = "reports/runs.csv",
+    group: str | None = None,
+    study_name: str | None = None,
+    storage: str = "sqlite:///sweeps.db",
+) -> None:
     """Print a markdown table of the runs under RUNS and write it as CSV, with mean and deviation per group.
 
     A row per run: its group and seed or trial, the settings that differ between the runs, the best {{ task.monitor }}
@@ -227,17 +233,27 @@ def report(runs: str = RUNS, output: str = "reports/runs.csv", group: str | None
         runs: The folder of the run folders (version_N).
         output: The CSV file; the groups' means and deviations go beside it, as <name>-groups.csv.
         group: Only the runs of this group.
+        study_name: Only the trials of this study, with their state in it (complete, pruned, fail).
+        storage: The study's storage, as sweep takes it.
     """
     rows = [row for folder in run_folders(Path(runs)) if (row := read_run(folder)) is not None]
+    if study_name is not None:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+        states = {trial.number: trial.state.name.lower() for trial in study.get_trials(deepcopy=False)}
+        group = f"sweep-{study_name}"
+        for row in rows:
+            row["state"] = states.get(row["trial"]) if row["group"] == group else None
     if group is not None:
         rows = [row for row in rows if row["group"] == group]
     if not rows:
         raise InputError(f"no runs with logged metrics in {runs}: train with fit first")
     varying = differing_settings([row["settings"] for row in rows])
-    columns = ["run", "group", "seed", "trial", *varying, f"best {MONITOR}", TEST_METRIC]
+    state = ["state"] if study_name is not None else []
+    columns = ["run", "group", "seed", "trial", *state, *varying, f"best {MONITOR}", TEST_METRIC]
     table = []
     for row in rows:
-        settings = [row["settings"].get(key) for key in varying]
+        settings = [row[key] for key in state] + [row["settings"].get(key) for key in varying]
         table.append([row["run"], row["group"], row["seed"], row["trial"], *settings, row["best"], row["test"]])
     groups = group_summary(rows)
     print(markdown(columns, table))
@@ -256,6 +272,16 @@ class TrialFailed(Exception):
 
 def open_storage(url: str, heartbeat: int | None = None) -> optuna.storages.BaseStorage:
     """``journal:FILE`` as Optuna's journal file, anything else as a database URL (with heartbeats if asked)."""
+    try:
+        return connect(url, heartbeat)
+    except Exception as error:  # SQLAlchemy's many kinds: an unknown scheme, a missing driver, a refused login
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(
+            f"cannot open the study's storage {url!r} ({reason}): give sqlite:///FILE, journal:FILE or a database URL"
+        ) from None
+
+
+def connect(url: str, heartbeat: int | None) -> optuna.storages.BaseStorage:
     if url.startswith("journal:"):
         return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(url.removeprefix("journal:")))
     if heartbeat is None:
@@ -280,16 +306,13 @@ def make_pruner(name: str) -> optuna.pruners.BasePruner:
 
 def load_study(name: str, storage: str, pruner: str, heartbeat: int) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # say() prints a line per trial instead
-    try:
-        return optuna.create_study(
-            study_name=name,
-            storage=open_storage(storage, heartbeat),
-            pruner=make_pruner(pruner),
-            direction="minimize",
-            load_if_exists=True,
-        )
-    except ValueError as error:  # a URL that no database driver takes
-        raise InputError(f"storage {storage!r}: {error}") from None
+    return optuna.create_study(
+        study_name=name,
+        storage=open_storage(storage, heartbeat),
+        pruner=make_pruner(pruner),
+        direction="minimize",
+        load_if_exists=True,
+    )
 
 
 def check_space(space: dict[str, dict[str, Any]]) -> None:
@@ -533,4 +556,4 @@ def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
 
 def main(args: list[str]) -> None:
     """``sweep``, ``seeds`` and ``report``: jsonargparse makes their options, help and --config from the signatures."""
-    CLI([sweep, seeds, report], args=args)
+    CLI([sweep, seeds, report], args=args, prog=f"python -m {__package__}")
