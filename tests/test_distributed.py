@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -55,13 +56,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def torchrun_nodes(python: Path, cwd: Path, *args: str) -> list[subprocess.CompletedProcess]:
-    """The README's torchrun command on two "nodes" of one CPU process each, both on 127.0.0.1."""
+def torchrun_nodes(python: Path, cwd: Path, *args: str, fresh: bool = False) -> list[subprocess.CompletedProcess]:
+    """The README's torchrun command on two "nodes" of one CPU process each, both on 127.0.0.1.
+
+    A start in which the two nodes never finish (seen in about one CI run in ten here, each node waiting
+    for the other, a fit that takes ten seconds) is stopped after two minutes and made once more, on a
+    new port, with a warning that shows both nodes' output; ``fresh`` removes what the stopped start wrote.
+    """
+    for attempt in (1, 2):
+        results, hung = start_nodes(python, cwd, *args)
+        if not hung:
+            return results
+        message = f"torchrun nodes stopped after 120 s (start {attempt} of 2); their stderr ends:\n{hung}"
+        warnings.warn(message, stacklevel=2)
+        if fresh:
+            shutil.rmtree(cwd / "logs", ignore_errors=True)
+            for path in cwd.glob("val-rank*.jsonl"):
+                path.unlink()
+    pytest.fail("the torchrun nodes did not finish twice in a row")
+
+
+def start_nodes(python: Path, cwd: Path, *args: str) -> tuple[list[subprocess.CompletedProcess], str]:
+    """Run both nodes; their results, or what their stderr ends with if they did not finish in 120 s.
+
+    Their output goes to files: with pipes read one node after the other, a node that filled its pipe
+    would block, and the other node with it, in their next collective.
+    """
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(cwd), "OMP_NUM_THREADS": "1"}
-    nodes = [
-        subprocess.Popen(
-            [
+    nodes, outputs = [], []
+    for rank in (0, 1):
+        stdout, stderr = (cwd / f"node{rank}-{name}.txt" for name in ("stdout", "stderr"))
+        outputs.append((stdout, stderr))
+        with stdout.open("w") as out, stderr.open("w") as err:
+            command = [
                 python,
                 "-m",
                 "torch.distributed.run",
@@ -78,20 +106,22 @@ def torchrun_nodes(python: Path, cwd: Path, *args: str) -> list[subprocess.Compl
                 "--trainer.accelerator=cpu",
                 "--trainer.devices=1",  # one process per node here; the preset's num_nodes (2) stays
                 *args,
-            ],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for rank in (0, 1)
+            ]
+            nodes.append(subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, text=True))
+    deadline = time.monotonic() + 120
+    try:
+        for node in nodes:
+            node.wait(timeout=max(1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        for node in nodes:
+            node.kill()
+            node.wait()
+        return [], "\n---\n".join(stderr.read_text()[-1500:] for _, stderr in outputs)
+    results = [
+        subprocess.CompletedProcess(node.args, node.returncode, stdout.read_text(), stderr.read_text())
+        for node, (stdout, stderr) in zip(nodes, outputs, strict=True)
     ]
-    results = []
-    for node in nodes:
-        stdout, stderr = node.communicate(timeout=300)
-        results.append(subprocess.CompletedProcess(node.args, node.returncode, stdout, stderr))
-    return results
+    return results, ""
 
 
 def logged_scalars(run_dir: Path, tag: str) -> dict[int, float]:
@@ -102,7 +132,7 @@ def logged_scalars(run_dir: Path, tag: str) -> dict[int, float]:
 
 def test_two_torchrun_nodes_train_together_and_resume_continues_the_steps(node_dir: Path, installed: Path) -> None:
     recorder = "--trainer.callbacks+=recorder.RecordValidation"
-    for result in torchrun_nodes(installed, node_dir, *SHORT, recorder):
+    for result in torchrun_nodes(installed, node_dir, *SHORT, recorder, fresh=True):
         assert result.returncode == 0, result.stderr[-3000:]
     # One run: only global rank 0 writes logs, checkpoints and the config.
     assert sorted(path.name for path in (node_dir / RUN_DIR).parent.iterdir()) == ["version_0"]
