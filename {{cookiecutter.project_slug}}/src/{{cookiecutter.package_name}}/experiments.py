@@ -109,7 +109,7 @@ def run_callbacks() -> list[pl.Callback]:
 
 
 def sweep(
-    space: dict[str, dict[str, Any]],
+    space: dict[str, dict[str, Any]] | None = None,
     study_name: str = "{{ cookiecutter.project_slug }}",
     storage: str = "sqlite:///sweeps.db",
     n_trials: int = 20,
@@ -156,7 +156,7 @@ def sweep(
         trial.set_user_attr("host", HOST)
         trial.set_user_attr("pid", os.getpid())
         study.sampler = optuna.samplers.TPESampler(seed=seed + trial.number)  # reproducible, and distinct per trial
-        options = [f"--{option}={suggest(trial, option, spec)}" for option, spec in space.items()]
+        options = [f"--{option}={suggest(trial, option, spec)}" for option, spec in (space or {}).items()]
         settings = {
             "group": f"sweep-{study_name}",
             "trial": trial.number,
@@ -305,7 +305,8 @@ def make_pruner(name: str) -> optuna.pruners.BasePruner:
 
 
 def load_study(name: str, storage: str, pruner: str, heartbeat: int) -> optuna.Study:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # say() prints a line per trial instead
+    # say() prints a line per trial instead of Optuna's log, which adds a stack trace to every failed trial.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     return optuna.create_study(
         study_name=name,
         storage=open_storage(storage, heartbeat),
@@ -315,10 +316,10 @@ def load_study(name: str, storage: str, pruner: str, heartbeat: int) -> optuna.S
     )
 
 
-def check_space(space: dict[str, dict[str, Any]]) -> None:
+def check_space(space: dict[str, dict[str, Any]] | None) -> None:
     if not space:
         raise InputError("the search space is empty: give --space (in configs/sweep.yaml) at least one option")
-    for option, spec in space.items():
+    for option, spec in (space or {}).items():
         if "choices" not in spec and not {"low", "high"} <= set(spec):
             raise InputError(f"space {option}: give low and high, or choices")
 
