@@ -129,6 +129,7 @@ def test_a_trial_that_fails_ends_fail_with_its_reason_and_the_sweep_goes_on(work
 
 def test_a_killed_sweep_started_again_finishes_exactly_the_trials_asked_for(workdir: Path) -> None:
     config = sweep_config(workdir, n_trials=5)
+    queued_study([])  # made here, so that the test can read it from the first moment the sweep runs
     sweep = subprocess.Popen(
         command("sweep", "--config", str(config)),
         cwd=workdir,
@@ -139,7 +140,7 @@ def test_a_killed_sweep_started_again_finishes_exactly_the_trials_asked_for(work
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and sweep.poll() is None:
         time.sleep(0.5)
-        if (workdir / "sweeps.db").exists() and sum(trial.state in FINISHED for trial in trials()) >= 3:
+        if sum(trial.state in FINISHED for trial in trials()) >= 3:
             break
     os.killpg(sweep.pid, signal.SIGKILL)  # the sweep and the fit it was running, as a job's end does
     sweep.wait()
