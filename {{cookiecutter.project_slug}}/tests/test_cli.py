@@ -60,7 +60,7 @@ def test_ddp_fit_on_two_cpu_processes(ddp_fit: CommandRun) -> None:
     path, result = ddp_fit
     assert result.returncode == 0, result.stderr
     assert (path / RUN_DIR / "config.yaml").is_file()
-{%- if cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- if cookiecutter.__runs_dir == "logs" %}
     assert sorted(run.name for run in (path / RUN_DIR).parent.iterdir()) == ["version_0"]
 {%- endif %}
 {%- if cookiecutter.callback_checkpoint %}

@@ -18,7 +18,7 @@ from .conftest import CHECKPOINT_DIR, QUIET, CommandRun
 from .conftest import CommandRun
 {%- endif %}
 
-WANDB_DIR = Path("{{ "logs" if cookiecutter.logger_tensorboard or cookiecutter.logger_csv else "runs" }}/wandb")
+WANDB_DIR = Path("{{ cookiecutter.__runs_dir }}/wandb")
 
 
 def test_a_fit_is_saved_offline(ddp_fit: CommandRun) -> None:

@@ -2,7 +2,7 @@
 {%- set csv_data = cookiecutter.data_source == "csv" %}
 {%- set links = {"image_classification": ["classes", "in_channels", "image_size"], "tabular_classification": ["classes", "preprocessing"] if csv_data else ["classes", "num_features"], "regression": ["preprocessing"] if csv_data else ["num_features"], "gan": ["in_channels", "image_size"]}[cookiecutter.task] %}
 {%- set learned = (links | select("in", ["classes", "preprocessing"]) | list) if cookiecutter.data_source in ("csv", "image_folder") else [] %}
-{%- set versioned = cookiecutter.logger_tensorboard or cookiecutter.logger_csv %}
+{%- set versioned = cookiecutter.__runs_dir == "logs" %}
 {%- set fractions = cookiecutter.data_source in ("digits", "csv", "image_folder") %}
 {%- set run_folders = cookiecutter.callback_checkpoint and versioned %}
 {%- set in_place = cookiecutter.callback_checkpoint and cookiecutter.logger_tensorboard %}
@@ -522,7 +522,7 @@ def run_cli(args: list[str] | None = None) -> CLI:
         # A fit that sweep or seeds started tags its run folder and, in a sweep, reports to its trial.
         trainer_defaults={"callbacks": experiments.run_callbacks()},
 {%- endif %}
-{%- if not (cookiecutter.logger_tensorboard or cookiecutter.logger_csv) %}
+{%- if not versioned %}
         # Without a logger every run shares `runs/`: each one refreshes runs/config.yaml.
         save_config_kwargs={"overwrite": True},
 {%- endif %}

@@ -548,7 +548,6 @@ def markdown(columns: list[str], rows: list[list[Any]]) -> str:
 
 
 def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     with written_whole(path, "w") as file:
         writer = csv.writer(file)
         writer.writerow(columns)
