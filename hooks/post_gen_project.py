@@ -19,10 +19,17 @@ def matches(answers: dict, condition: dict) -> bool:
     return all(answers[key] == value for key, value in condition.items())
 
 
+def kept(answers: dict, entry: dict) -> bool:
+    """Whether the answers keep an entry's files: they meet its ``when``, or none of its ``unless`` conditions."""
+    if "when" in entry:
+        return matches(answers, entry["when"])
+    unless = entry["unless"] if isinstance(entry["unless"], list) else [entry["unless"]]
+    return not any(matches(answers, condition) for condition in unless)
+
+
 def remove_unchosen_files(answers: dict) -> None:
     for entry in answers["_files"]:
-        kept = matches(answers, entry["when"]) if "when" in entry else not matches(answers, entry["unless"])
-        if not kept:
+        if not kept(answers, entry):
             for name in entry["files"]:
                 Path(name.format(package=answers["package_name"])).unlink()
     for folder in sorted({path for path in Path().rglob("*") if path.is_dir()}, reverse=True):

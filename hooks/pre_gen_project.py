@@ -36,6 +36,8 @@ DEPENDENCY_DISTRIBUTIONS = {
     "scipy", "setuptools", "smmap", "sniffio", "sqlalchemy", "sqlparse", "starlette", "sympy", "tensorboard",
     "tensorboard-data-server", "threadpoolctl", "torch", "torchmetrics", "tqdm", "typeshed-client", "typing-extensions",
     "typing-inspection", "tzdata", "urllib3", "uvicorn", "virtualenv", "wandb", "werkzeug", "xxhash", "yarl", "zipp",
+    # The export extra (onnx, onnxscript, onnxruntime) and what it requires; the dev extra pulls it in.
+    "flatbuffers", "ml-dtypes", "onnx", "onnx-ir", "onnxruntime", "onnxscript",
 }  # fmt: skip
 DEPENDENCY_MODULES = {
     "absl", "aiohappyeyeballs", "aiohttp", "aiosignal", "alembic", "annotated_doc", "annotated_types", "anyio", "attr",
@@ -53,9 +55,11 @@ DEPENDENCY_MODULES = {
     "tensorboard_data_server", "threadpoolctl", "torch", "torchgen", "torchmetrics", "tqdm", "typeshed_client",
     "typing_extensions", "typing_inspection", "tzdata", "urllib3", "uvicorn", "virtualenv", "wandb", "werkzeug",
     "xxhash", "yaml", "yarl", "zipp",
+    # The export extra and what it requires.
+    "flatbuffers", "ml_dtypes", "onnx", "onnx_ir", "onnxruntime", "onnxscript",
 }  # fmt: skip
 # The rendered project's own folders, which a package of the same name would be confused with.
-PROJECT_FOLDERS = {"tests", "test", "src", "data", "logs", "runs", "configs", "scripts", "predictions"}
+PROJECT_FOLDERS = {"tests", "test", "src", "data", "logs", "runs", "configs", "scripts", "predictions", "exports"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 100
 # What build backends accept in core metadata: ASCII, no quotes, no spaces (RFC 5322's plain form).

@@ -34,6 +34,14 @@ def matches(answers: dict, condition: dict) -> bool:
     return all(key in answers and answers[key] == value for key, value in condition.items())
 
 
+def kept(answers: dict, entry: dict) -> bool:
+    """Whether the answers keep the files of a `_files` entry: its `when`, or none of its `unless` conditions."""
+    if "when" in entry:
+        return matches(answers, entry["when"])
+    unless = entry["unless"] if isinstance(entry["unless"], list) else [entry["unless"]]
+    return not any(matches(answers, condition) for condition in unless)
+
+
 def adapted(answers: dict) -> bool:
     return any(matches(answers, rule["when"]) for rule in ADAPT)
 
@@ -135,6 +143,17 @@ def answer_set_id(answers: dict) -> str:
 _HEADER, *_ROWS = _TABLE.strip().splitlines()
 SUPPORTED = [dict(zip(KEYS, map(_value, row.split()), strict=True)) for row in _ROWS]
 INSTALLED = SUPPORTED[1:5]
+# The tests of the cv, tune and export commands take 25 to 45 s each: the default project and the CSV
+# classifier (test_user_data.py) run them all; each installed set runs those its answers bear on
+# (a regression exported in its target's units; cv with two run-folder loggers beside the experiment
+# commands; a GAN's generator; an export without loggers or checkpoints).
+COMMAND_TESTS = ("tests/test_crossval.py", "tests/test_tune.py", "tests/test_export.py")
+INSTALLED_COMMAND_TESTS = [
+    ("tests/test_export.py",),
+    ("tests/test_crossval.py",),
+    ("tests/test_export.py",),
+    ("tests/test_export.py",),
+]
 
 # Values outside the choices: cookiecutter itself refuses them before anything is rendered.
 INVALID_VALUES = [

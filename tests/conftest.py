@@ -13,6 +13,26 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 JINJA_MARKERS = ("{{", "{%", "{#")
 
 
+# The tests that take minutes (installed projects that run their own suites, a hundred bakes), in the order
+# they run first: pytest-xdist's two workers take two tests at a time (--maxschedchunk=2), so the first
+# two (the installed sets with the most to run) go to one worker and the rest of the long ones to the other,
+# and the short tests fill in behind them.
+LONG_TESTS = (
+    "test_installed_set_passes_its_own_tests",
+    "test_rendered_test_suite_passes",
+    "test_the_csv_classifier_passes_its_own_tests",
+    "test_free_text_renders_valid_files_and_reads_as_typed",
+    "test_a_short_benchmark_writes_its_table_and_json",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((place for place, name in enumerate(LONG_TESTS) if item.name.startswith(name)), len(LONG_TESTS))
+
+    items.sort(key=rank)  # a stable sort: tests of the same rank keep their order
+
+
 def hook_constant(name: str):
     """A literal table from the pre-generation hook (the hook is valid Python around its Jinja strings)."""
     tree = ast.parse((TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text())

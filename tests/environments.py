@@ -23,10 +23,27 @@ INSTALL_TOOLS = ("pip", "hatchling", "editables")
 
 
 def project_requirements(project: Path, extras: tuple[str, ...] = ("dev",)) -> list[str]:
-    """The requirement strings of the project's ``pyproject.toml``: its dependencies and those of ``extras``."""
+    """The requirement strings of the project's ``pyproject.toml``: its dependencies and those of ``extras``.
+
+    An extra may name the project itself with other extras (``dev = ["my-project[export]", ...]``, as
+    pip and hatchling allow): their requirements are followed in its place.
+    """
     table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     optional = table.get("optional-dependencies", {})
-    return [*table.get("dependencies", []), *(line for extra in extras for line in optional[extra])]
+    name = canonicalize_name(table["name"])
+    requirements, pending, seen = list(table.get("dependencies", [])), list(extras), set()
+    while pending:
+        extra = pending.pop(0)
+        if extra in seen:
+            continue
+        seen.add(extra)
+        for line in optional[extra]:
+            requirement = Requirement(line)
+            if canonicalize_name(requirement.name) == name:
+                pending += sorted(requirement.extras)
+            else:
+                requirements.append(line)
+    return requirements
 
 
 def required_distributions(requirements: list[str]) -> list[metadata.Distribution]:

@@ -41,7 +41,7 @@ def bake_as_typed(typed: dict[str, str], output_dir: Path) -> Path:
         prompt.read_user_variable, prompt.read_user_choice, prompt.read_user_yes_no = originals
 
 
-@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(project_name=free_text, description=free_text, author_name=free_text)
 def test_free_text_renders_valid_files_and_reads_as_typed(project_name, description, author_name):
     typed = {"project_name": project_name, "description": description, "author_name": author_name}

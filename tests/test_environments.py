@@ -30,13 +30,15 @@ def test_an_environment_holds_the_requirements_and_what_they_require(tmp_path: P
 
 
 def test_the_default_project_environment_lacks_what_it_does_not_declare(installed: Path) -> None:
-    # scikit-learn (and with it SciPy) and matplotlib are here for other answers; torchmetrics would import them.
-    assert importable(installed, "lightning_project", "torchmetrics", "sklearn", "scipy", "matplotlib") == {
+    # scikit-learn (and with it SciPy) and Optuna are here for other answers; torchmetrics would import the first two.
+    # matplotlib is declared: tune draws the learning-rate curve.
+    assert importable(installed, "lightning_project", "torchmetrics", "sklearn", "scipy", "optuna", "matplotlib") == {
         "lightning_project": True,
         "torchmetrics": True,
         "sklearn": False,
         "scipy": False,
-        "matplotlib": False,
+        "optuna": False,
+        "matplotlib": True,
     }
     assert (installed.parent / "pytest").is_file() and (installed.parent / "ruff").exists()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .combinations import ADAPT, FILES, REFUSED_PAIRS, TASKS, TEMPLATE, default, matches, options
+from .combinations import ADAPT, FILES, REFUSED_PAIRS, TASKS, TEMPLATE, default, kept, matches, options
 from .conftest import TEMPLATE_DIR, jinja_leftovers, ruff, run
 from .test_combinations import misplaced_option_files
 
@@ -158,8 +158,4 @@ def test_every_file_entry_is_seen_kept_and_removed_by_the_single_changes():
     """test_any_single_answer_changed... checks `_files` on each set: each entry must meet both outcomes."""
     sets = [adapted(change)[0] for change in [{}, *SINGLE_CHANGES]]
     for entry in FILES:
-        kept = {
-            matches(answers, entry["when"]) if "when" in entry else not matches(answers, entry["unless"])
-            for answers in sets
-        }
-        assert kept == {True, False}, entry
+        assert {kept(answers, entry) for answers in sets} == {True, False}, entry

@@ -12,6 +12,7 @@
 {%- set resumes_in_place = in_place or (cookiecutter.callback_checkpoint and not versioned) %}
 {%- set fills_in = versioned or chooses_runs %}
 
+import importlib
 import inspect
 import io
 {% if versioned -%}
@@ -24,9 +25,7 @@ import secrets
 import sys
 import warnings
 import zipfile
-{%- if run_folders or follows %}
-from collections.abc import Iterable
-{%- endif %}
+from collections.abc import Callable{{ ", Iterable" if run_folders or follows }}
 {%- if cookiecutter.logger_mlflow %}
 from datetime import datetime
 {%- endif %}
@@ -48,12 +47,33 @@ from {{ cookiecutter.package_name }}.atomic import written_whole
 from {{ cookiecutter.package_name }}.callbacks import RUN_IDS
 {%- endif %}
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
-from {{ cookiecutter.package_name }}.errors import InputError, NonFiniteLossError
+from {{ cookiecutter.package_name }}.errors import ExportMismatchError, InputError, NonFiniteLossError
 from {{ cookiecutter.package_name }}.memory import keep_freed_memory
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
 DEFAULT_CONFIG = "configs/config.yaml"
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
+{%- if cookiecutter.task == "gan" %}
+# The project's commands beside LightningCLI's, by module: its main() takes the arguments after the command's name.
+COMMANDS = {"export": "export"}
+# Commands of the template that a GAN cannot run, and why.
+REFUSED = {
+    "cv": "cross-validation compares folds by a validation metric, and a GAN has none",
+    "tune": "Lightning's learning-rate finder and batch-size scaler need automatic optimisation; a GAN steps its"
+    " two optimizers by hand",
+}
+{%- elif versioned %}
+# The project's commands beside LightningCLI's, by module: its main() takes the arguments after the command's name.
+COMMANDS = {"cv": "crossval", "tune": "tune", "export": "export"}
+{%- else %}
+# The project's commands beside LightningCLI's, by module: its main() takes the arguments after the command's name.
+COMMANDS = {"tune": "tune", "export": "export"}
+# Commands of the template that this project cannot run, and why.
+REFUSED = {
+    "cv": "cross-validation keeps each fold in a run folder of its own (logs/<name>/cv-<id>/fold_<k>), which"
+    " TensorBoard or CSV logging makes, and this project was made without both",
+}
+{%- endif %}
 # Values of --ckpt_path that Lightning resolves itself.
 CHECKPOINT_KEYWORDS = {"last", "best", "hpc", "registry"}
 # Options that only make sense within a range: option -> (lowest, highest or None); checked before anything starts.
@@ -155,6 +175,10 @@ class CLI(LightningCLI):
         # What the model needs to know of the data comes from the data module once it exists.
         for name in ({{ links | map("tojson") | join(", ") }}{{ "," if links | length == 1 }}):
             parser.link_arguments(f"data.{name}", f"model.{name}", apply_on="instantiate")
+{%- if versioned %}
+        # `fit --run_name=NAME`: the run folder is <save_dir>/<name>/NAME (cv names its folds so) instead of version_N.
+        parser.add_argument("--run_name", type=str | None, default=None, help="the run folder's name (a new folder)")
+{%- endif %}
 {%- if run_folders %}
         # `fit --resume=true`: continue the newest run from its newest checkpoint, or start one if there is none.
         parser.add_argument("--resume", type=bool, default=False, help="fit: continue the newest run, if there is one")
@@ -215,13 +239,15 @@ class CLI(LightningCLI):
             if logger.class_path.endswith(VERSIONED_LOGGERS) and logger.init_args.get("version") is None:
                 run_root = Path(logger.init_args.save_dir) / logger.init_args.name
                 try:
-                    created = reserve_version(run_root)
+                    created = reserve_version(run_root, self.config[self.config.subcommand].run_name)
+                except FileExistsError as error:
+                    raise InputError(f"the run folder {error.filename} exists: give another --run_name") from None
                 except OSError as error:
                     raise InputError(
                         f"cannot make a run folder in {run_root} ({error.strerror}):"
                         " make it a folder you can write to, or run from another folder"
                     ) from None
-                self._for_this_run(number, "version", created[-1].name)
+                self._for_this_run(number, "version", created[-1].relative_to(run_root).as_posix())
                 self.reserved += created
 {%- endif %}
 {%- if chooses_runs %}
@@ -292,6 +318,10 @@ class CLI(LightningCLI):
         for logger, name, given in self.run_options:
             # LightningCLI parsed the configuration anew for a --ckpt_path: the logger is found again by its number.
             self._loggers()[logger].init_args[name] = given
+{%- if versioned %}
+        if self.subcommand is not None:
+            self.config[self.subcommand].run_name = None  # a named folder is this run's alone
+{%- endif %}
 {%- endif %}
 {%- if learned %}
 
@@ -350,12 +380,19 @@ def first_process() -> bool:
     return all(os.environ.get(name, "0") == "0" for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"))
 
 
-def reserve_version(run_root: Path) -> list[Path]:
-    """Make the next free ``run_root/version_N`` folder; the folders made, outermost first.
+def reserve_version(run_root: Path, name: str | None = None) -> list[Path]:
+    """Make the next free ``run_root/version_N`` folder, or ``run_root/name``; the folders made, outermost first.
 
-    ``mkdir`` fails if another run made the folder first: then the next number is tried.
+    ``mkdir`` fails if another run made the folder first: then the next number is tried (a named folder
+    that exists raises ``FileExistsError``).
     """
     made = [folder for folder in (*reversed(run_root.parents), run_root) if not folder.exists()]
+    if name is not None:
+        folder = run_root / name
+        made += [parent for parent in reversed(folder.parents) if parent not in made and not parent.exists()]
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+        return [*made, folder]
     run_root.mkdir(parents=True, exist_ok=True)
     numbers = [int(path.name[8:]) for path in run_root.glob("version_*") if path.name[8:].isdigit()]
     number = max(numbers, default=-1) + 1
@@ -489,8 +526,12 @@ def run_folder_of(checkpoint: Path, run_root: Path) -> Path | None:
 {%- endif %}
 
 
-def run_cli(args: list[str] | None = None) -> CLI:
-    """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer."""
+def run_cli(args: list[str] | None = None, run: bool = True, cli_class: Callable[..., CLI] = CLI) -> CLI:
+    """Parse ``args`` (by default the command line), run the subcommand and return the CLI with its trainer.
+
+    With ``run=False`` the options are fit's without a subcommand: the model, data and trainer are built and nothing
+    runs or saves a configuration. ``cli_class`` builds the CLI: ``tune`` passes one with options of its own.
+    """
     keep_freed_memory()
     # Two harmless warnings that are Lightning's to change, each silenced for its one message from its one module.
     # pytorch-lightning 2.6 still builds torch's LeafSpec, which torch 2.13 deprecates, and so warns on every fit:
@@ -511,13 +552,14 @@ def run_cli(args: list[str] | None = None) -> CLI:
         if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
             stream.reconfigure(errors="replace")  # a terminal without the progress bar's characters shows "?"
     check_configuration(sys.argv[1:] if args is None else args)
-    return CLI(
+    defaults = {"default_config_files": [DEFAULT_CONFIG]}
+    return cli_class(
         {{ cookiecutter.__model_class }},
         {{ cookiecutter.__datamodule_class }},
-        parser_kwargs={subcommand: {"default_config_files": [DEFAULT_CONFIG]} for subcommand in SUBCOMMANDS},
+        parser_kwargs={subcommand: defaults for subcommand in SUBCOMMANDS} if run else defaults,
         # configure_optimizers is the model's own: no optimizer or scheduler keys in the config.
         auto_configure_optimizers=False,
-        save_config_callback=SaveConfig,
+        save_config_callback=SaveConfig if run else None,
 {%- if cookiecutter.experiments %}
         # A fit that sweep or seeds started tags its run folder and, in a sweep, reports to its trial.
         trainer_defaults={"callbacks": experiments.run_callbacks()},
@@ -526,6 +568,7 @@ def run_cli(args: list[str] | None = None) -> CLI:
         # Without a logger every run shares `runs/`: each one refreshes runs/config.yaml.
         save_config_kwargs={"overwrite": True},
 {%- endif %}
+        run=run,
         args=args,
     )
 
@@ -545,17 +588,27 @@ def check_configuration(args: list[str]) -> None:
 
 def main() -> None:
     """The console script and ``python -m {{ cookiecutter.package_name }}``: bad input ends it with one line."""
+    command = sys.argv[1] if len(sys.argv) > 1 else None
     try:
+{%- if cookiecutter.task == "gan" %}
+        if command in REFUSED:
+            raise InputError(f"{command} does not work on a GAN: {REFUSED[command]}")
+{%- elif not versioned %}
+        if command in REFUSED:
+            raise InputError(f"{command} does not work here: {REFUSED[command]}")
+{%- endif %}
+        if command in COMMANDS:
+            importlib.import_module(f"{__package__}.{COMMANDS[command]}").main(sys.argv[2:])
 {%- if cookiecutter.experiments %}
-        if sys.argv[1:2] in (["sweep"], ["seeds"], ["report"]):
+        elif command in ("sweep", "seeds", "report"):
             experiments.main(sys.argv[1:])
+{%- endif %}
         else:
             run_cli()
+{%- if cookiecutter.experiments %}
     except experiments.Pruned as pruned:  # a trial of a sweep, stopped by its study
         print(pruned, file=sys.stderr)
         sys.exit(experiments.PRUNED_EXIT)
-{%- else %}
-        run_cli()
 {%- endif %}
-    except (InputError, NonFiniteLossError) as error:
+    except (InputError, NonFiniteLossError, ExportMismatchError) as error:
         sys.exit(f"error: {error}")

@@ -7,3 +7,7 @@ class InputError(ValueError):
 
 class NonFiniteLossError(FloatingPointError):
     """A training loss became NaN or infinite: the run stops instead of training on garbage."""
+
+
+class ExportMismatchError(ArithmeticError):
+    """An exported file does not compute what the checkpoint's model computes: export writes nothing then."""

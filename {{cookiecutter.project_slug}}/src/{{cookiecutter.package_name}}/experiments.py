@@ -14,7 +14,6 @@ logs and checkpoints. This module starts those processes and reads back what the
 import csv
 import io
 import json
-import math
 import os
 import socket
 import statistics
@@ -34,6 +33,7 @@ from optuna.trial import TrialState
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
 from {{ cookiecutter.package_name }}.errors import InputError
+from {{ cookiecutter.package_name }}.runs import logged_metrics, markdown
 
 # What the checkpoints are ranked by and the sweep minimises, and the test metric the report shows beside it.
 MONITOR = "{{ task.monitor }}"
@@ -486,24 +486,6 @@ def read_run(folder: Path) -> dict[str, Any] | None:
     }
 
 
-def logged_metrics(folder: Path) -> dict[str, list[float]]:
-    """Each metric's logged values, in order, from the run's TensorBoard events or its metrics.csv."""
-    metrics_file = folder / "metrics.csv"
-    if metrics_file.is_file():
-        with metrics_file.open(newline="") as file:
-            rows = list(csv.DictReader(file))
-        return {name: [float(row[name]) for row in rows if row[name]] for name in (rows[0] if rows else {})}
-{%- if cookiecutter.logger_tensorboard %}
-    if any(folder.glob("events.out.tfevents.*")):
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-        events = EventAccumulator(str(folder), size_guidance={"scalars": 0})  # 0: keep every value
-        events.Reload()
-        return {tag: [event.value for event in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
-{%- endif %}
-    return {}
-
-
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"model": {"lr": 0.1}}`` -> ``{"model.lr": 0.1}``; lists (loggers, callbacks) are left out."""
     flat = {}
@@ -534,17 +516,6 @@ def group_summary(rows: list[dict[str, Any]]) -> list[list[Any]]:
 
 def deviation(values: list[float]) -> float | None:
     return statistics.stdev(values) if len(values) > 1 else None
-
-
-def markdown(columns: list[str], rows: list[list[Any]]) -> str:
-    def cell(value: Any) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:

@@ -18,6 +18,8 @@ from {{ cookiecutter.package_name }}.preprocessing import TablePreprocessing, ch
 
 {% include "split_indices.py.j2" %}
 
+{% include "folds.py.j2" %}
+
 class CSVDataModule(pl.LightningDataModule):
     """Rows of a CSV file: every column but ``target``, ``id_column`` and ``ignore_columns`` is a feature.
 
@@ -28,6 +30,8 @@ class CSVDataModule(pl.LightningDataModule):
     - an empty cell stops the run with its line and column, unless ``fill_missing`` (numbers then take the
       training mean, text no category); an infinite number or text in a column of numbers always does;
     - the rows are split once, with ``seed``, into train, val and test{{ ", each class in the same proportions" if classify }};
+    - with ``fold`` (0 to ``folds`` - 1, for cross-validation) the train and val rows are then cut into
+      ``folds`` folds: fold ``fold`` is val, the rest train, and the test rows stay the same;
     - ``TablePreprocessing`` learns from the train split alone the mean and standard deviation of the
       numeric columns{{ " and of the target" if not classify }} and the categories of the text columns, and leaves out text columns
       that differ in most rows (names, ids);
@@ -54,6 +58,8 @@ class CSVDataModule(pl.LightningDataModule):
         fill_missing: bool = False,
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
+        folds: int = 5,
+        fold: int | None = None,
         seed: int = 0,
         batch_size: int = 64,
         num_workers: int = 0,
@@ -63,6 +69,7 @@ class CSVDataModule(pl.LightningDataModule):
 {%- endif %}
     ) -> None:
         super().__init__()
+        check_fold(fold, folds)
         # What a trained model brings is the model's hyperparameter, not the data module's.
         self.save_hyperparameters(ignore=["preprocessing"{{ ', "classes"' if classify }}])
         self.given_preprocessing{{ ", self.given_classes" if classify }} = preprocessing{{ ", classes" if classify }}
@@ -105,13 +112,15 @@ class CSVDataModule(pl.LightningDataModule):
 
     @cached_property
     def split_rows(self) -> dict[str, Tensor]:
-        """The positions of the train, val and test rows in ``rows``."""
+        """The positions of the train, val and test rows in ``rows``: those of fold ``fold``, if given."""
         h = self.hparams
 {%- if classify %}
         labels = torch.tensor(pd.factorize(self.rows[h.target])[0])
-        return split_indices(labels, h.val_fraction, h.test_fraction, h.seed)
+        parts = split_indices(labels, h.val_fraction, h.test_fraction, h.seed)
+        return parts if h.fold is None else fold_split(parts, labels, h.folds, h.fold, h.seed)
 {%- else %}
-        return split_indices(len(self.rows), h.val_fraction, h.test_fraction, h.seed)
+        parts = split_indices(len(self.rows), h.val_fraction, h.test_fraction, h.seed)
+        return parts if h.fold is None else fold_split(parts, h.folds, h.fold, h.seed)
 {%- endif %}
 
     @cached_property

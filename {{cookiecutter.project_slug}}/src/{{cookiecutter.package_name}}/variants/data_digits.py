@@ -6,6 +6,10 @@ import torch
 from sklearn.datasets import load_digits
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
+{%- if cookiecutter.task != "gan" %}
+
+from {{ cookiecutter.package_name }}.errors import InputError
+{%- endif %}
 
 
 {% include "split.py.j2" %}
@@ -15,17 +19,28 @@ class DigitsDataModule(pl.LightningDataModule):
 
     Pixels are scaled to [0, 1] and served as {{ "1x8x8 images" if image else "rows of 64 features" }}. The
     rows are split once, with ``seed``, into train, val and test.
+{%- if cookiecutter.task != "gan" %}
+    With ``fold`` (0 to ``folds`` - 1), for cross-validation, the train and val rows are cut into ``folds``
+    folds instead: fold ``fold`` is val, the rest train; the test split stays the same.
+{%- endif %}
     """
 
     def __init__(
         self,
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
+{%- if cookiecutter.task != "gan" %}
+        folds: int = 5,
+        fold: int | None = None,
+{%- endif %}
         seed: int = 0,
         batch_size: int = 32,
         num_workers: int = 0,
     ) -> None:
         super().__init__()
+{%- if cookiecutter.task != "gan" %}
+        check_fold(fold, folds)
+{%- endif %}
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
 
@@ -60,6 +75,6 @@ class DigitsDataModule(pl.LightningDataModule):
         features = features.reshape(-1, 1, 8, 8)
 {%- endif %}
         h = self.hparams
-        self.splits = split(features, targets, h.val_fraction, h.test_fraction, h.seed)
+        self.splits = split(features, targets, h.val_fraction, h.test_fraction, h.seed{{ ", h.folds, h.fold" if cookiecutter.task != "gan" }})
 
 {% include "dataloaders.py.j2" %}

@@ -34,6 +34,10 @@ def unreadable(path: Path, mode: str, size: int) -> str | None:
 
 
 {% include "split_indices.py.j2" %}
+{%- if classify %}
+
+{% include "folds.py.j2" %}
+{%- endif %}
 
 class ImageFiles(Dataset):
     """Image files and their class indices; each image is read, converted and resized when it is used."""
@@ -64,7 +68,9 @@ class ImageFolderDataModule(pl.LightningDataModule):
     Hidden files and folders are not read. Every image is decoded once before training: one that Pillow
     cannot read stops the run with its name, or with ``skip_bad_images`` is left out and listed. Images
     are converted to RGB (or to grayscale) and resized to ``image_size`` x ``image_size``. The files are
-    split once, with ``seed``, into train, val and test{{ ", each class in the same proportions" if classify }}. They are local: there is
+    split once, with ``seed``, into train, val and test{{ ", each class in the same proportions" if classify }}.{% if classify %} With ``fold`` (0 to
+    ``folds`` - 1, for cross-validation) the train and val files are then cut into ``folds`` folds: fold
+    ``fold`` is val, the rest train, and the test files stay the same.{% endif %} They are local: there is
     no ``prepare_data``.
 {%- if classify %}
     ``predict`` reads the images under ``predict_path`` (no class folders needed), or else the test split.
@@ -82,6 +88,10 @@ class ImageFolderDataModule(pl.LightningDataModule):
         skip_bad_images: bool = False,
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
+{%- if classify %}
+        folds: int = 5,
+        fold: int | None = None,
+{%- endif %}
         seed: int = 0,
         batch_size: int = 64,
         num_workers: int = 0,
@@ -91,6 +101,7 @@ class ImageFolderDataModule(pl.LightningDataModule):
     ) -> None:
         super().__init__()
 {%- if classify %}
+        check_fold(fold, folds)
         # What a trained model brings is the model's hyperparameter, not the data module's.
         self.save_hyperparameters(ignore=["classes"])
         self.given_classes = classes
@@ -202,6 +213,8 @@ class ImageFolderDataModule(pl.LightningDataModule):
         files, labels = self.labelled_files
 {%- if classify %}
         parts = split_indices(torch.tensor(labels), h.val_fraction, h.test_fraction, h.seed)
+        if h.fold is not None:
+            parts = fold_split(parts, torch.tensor(labels), h.folds, h.fold, h.seed)
 {%- else %}
         parts = split_indices(len(files), h.val_fraction, h.test_fraction, h.seed)
 {%- endif %}

@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytorch_lightning as pl
 import torch
+{%- if cookiecutter.task != "gan" %}
+from torch import Tensor
+{%- endif %}
 from torch.utils.data import DataLoader, TensorDataset
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
@@ -41,10 +44,19 @@ def read_idx(path: Path) -> np.ndarray:
         raise InputError(f"{path} is not a gzipped idx file ({error}): delete it to download it again") from None
 
 
+{% if cookiecutter.task != "gan" -%}
+{%- set tensor_splits = true -%}
+{% include "folds.py.j2" %}
+
+{% endif -%}
 class MNISTDataModule(pl.LightningDataModule):
     """MNIST from its idx files: ``prepare_data`` downloads them to ``data_dir`` (once), ``setup`` parses them.
 
     The last ``val_size`` training images are the validation split; the 10000 test images are the test split.
+{%- if cookiecutter.task != "gan" %}
+    With ``fold`` (0 to ``folds`` - 1, for cross-validation) the 60000 training images are dealt, shuffled
+    with ``seed``, into ``folds`` folds instead: fold ``fold`` is val, the rest train.
+{%- endif %}
     """
 
     def __init__(
@@ -52,10 +64,18 @@ class MNISTDataModule(pl.LightningDataModule):
         data_dir: str = "data/mnist",
         url: str = "https://ossci-datasets.s3.amazonaws.com/mnist/",
         val_size: int = 5000,
+{%- if cookiecutter.task != "gan" %}
+        folds: int = 5,
+        fold: int | None = None,
+        seed: int = 0,
+{%- endif %}
         batch_size: int = 256,
         num_workers: int = 0,
     ) -> None:
         super().__init__()
+{%- if cookiecutter.task != "gan" %}
+        check_fold(fold, folds)
+{%- endif %}
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
 {%- if cookiecutter.task != "gan" %}
@@ -101,10 +121,15 @@ class MNISTDataModule(pl.LightningDataModule):
         images = {split: torch.tensor(arrays[f"{split}_images"]).unsqueeze(1) / 255.0 for split in ("train", "test")}
         labels = {split: torch.tensor(arrays[f"{split}_labels"], dtype=torch.long) for split in ("train", "test")}
         val = self.hparams.val_size
-        self.splits = {
-            "train": TensorDataset(images["train"][:-val], labels["train"][:-val]),
-            "val": TensorDataset(images["train"][-val:], labels["train"][-val:]),
-            "test": TensorDataset(images["test"], labels["test"]),
+        splits = {
+            "train": (images["train"][:-val], labels["train"][:-val]),
+            "val": (images["train"][-val:], labels["train"][-val:]),
+            "test": (images["test"], labels["test"]),
         }
+{%- if cookiecutter.task != "gan" %}
+        if self.hparams.fold is not None:
+            splits = fold_tensors(splits, self.hparams.folds, self.hparams.fold, self.hparams.seed)
+{%- endif %}
+        self.splits = {split: TensorDataset(*tensors) for split, tensors in splits.items()}
 
 {% include "dataloaders.py.j2" %}

@@ -12,6 +12,9 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
+{%- if cookiecutter.task != "gan" %}
+from {{ cookiecutter.package_name }}.errors import InputError
+{%- endif %}
 
 SPLITS = ("train", "val", "test")
 
@@ -35,12 +38,22 @@ def make_synthetic_images(
     return splits
 
 
+{% if cookiecutter.task != "gan" -%}
+{%- set tensor_splits = true -%}
+{% include "folds.py.j2" %}
+
+{% endif -%}
 class SyntheticDataModule(pl.LightningDataModule):
     """Synthetic labelled images, written once to ``data_dir`` and read back in ``setup``.
 
     Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
     project only needs the four dataloaders and the {{ "``in_channels`` and ``image_size``" if cookiecutter.task == "gan" else "``classes``, ``in_channels`` and ``image_size``" }}
     properties, which the command line passes on to the model.
+{%- if cookiecutter.task != "gan" %}
+
+    With ``fold`` (0 to ``folds`` - 1, for cross-validation) the train and val samples are pooled and cut
+    into ``folds`` folds: fold ``fold`` is val, the rest train; the test split stays the same.
+{%- endif %}
     """
 
     def __init__(
@@ -50,11 +63,18 @@ class SyntheticDataModule(pl.LightningDataModule):
         image_size: int = 16,
         samples_per_split: int = 2048,
         noise: float = {{ "0.3" if cookiecutter.task == "gan" else "2.0" }},
+{%- if cookiecutter.task != "gan" %}
+        folds: int = 5,
+        fold: int | None = None,
+{%- endif %}
         seed: int = 0,
         batch_size: int = {{ 64 if cookiecutter.task == "gan" else 256 }},
         num_workers: int = 0,
     ) -> None:
         super().__init__()
+{%- if cookiecutter.task != "gan" %}
+        check_fold(fold, folds)
+{%- endif %}
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
 {%- if cookiecutter.task != "gan" %}

@@ -16,6 +16,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
+from {{ cookiecutter.package_name }}.errors import InputError
 
 SPLITS = ("train", "val", "test")
 
@@ -56,14 +57,19 @@ def make_synthetic_table(
         splits[split] = (features, targets)
     return splits
 {%- endif %}
+{%- set tensor_splits = true %}
 
+
+{% include "folds.py.j2" %}
 
 class SyntheticDataModule(pl.LightningDataModule):
     """Synthetic {{ "classification" if classify else "regression" }} data, written once to ``data_dir`` and read back in ``setup``.
 
     Replace ``prepare_data`` with your download step and ``setup`` with your parsing: the rest of the
     project only needs the four dataloaders and the {{ "``num_features`` and ``classes`` properties" if classify else "``num_features`` property" }},
-    which the command line passes on to the model.
+    which the command line passes on to the model. With ``fold`` (0 to ``folds`` - 1, for cross-validation)
+    the train and val samples are pooled and cut into ``folds`` folds: fold ``fold`` is val, the rest train;
+    the test split stays the same.
     """
 
     def __init__(
@@ -75,11 +81,14 @@ class SyntheticDataModule(pl.LightningDataModule):
 {%- endif %}
         samples_per_split: int = 2048,
         noise: float = {{ "1.5" if classify else "0.1" }},
+        folds: int = 5,
+        fold: int | None = None,
         seed: int = 0,
         batch_size: int = 64,
         num_workers: int = 0,
     ) -> None:
         super().__init__()
+        check_fold(fold, folds)
         self.save_hyperparameters()
         self.splits: dict[str, TensorDataset] = {}
 
