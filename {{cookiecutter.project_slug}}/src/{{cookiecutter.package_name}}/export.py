@@ -64,7 +64,7 @@ from torch import Tensor, nn
 from torch.export import Dim, ExportedProgram
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
-from {{ cookiecutter.package_name }}.cli import CHECKPOINT_KEYWORDS, check_checkpoint
+from {{ cookiecutter.package_name }}.cli import CHECKPOINT_KEYWORDS, {{ "LEARNED_FROM_DATA, " if learned }}check_checkpoint
 {%- if not gan %}
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 {%- endif %}
@@ -86,10 +86,6 @@ INSTALL_EXTRA = 'pip install -e ".[export]"'
 FORMAT_NAMES = {"onnx": "ONNX, for onnxruntime", "pt2": "torch.export, for torch.export.load"}
 # Run serving.py by its path, not as part of this package, whose __init__ imports Lightning.
 RUN_CHECK = "import runpy, sys; runpy.run_path(sys.argv[1])['main'](sys.argv[2:])"
-{%- if learned %}
-# What the model learned from its training data and the data module needs to read the test split the same way.
-LEARNED_FROM_DATA = ({{ learned | map("tojson") | join(", ") }}{{ "," if learned | length == 1 }})
-{%- endif %}
 
 
 class Served(nn.Module):
