@@ -26,17 +26,32 @@ import pytorch_lightning as pl
 
 
 class Recorder(pl.Callback):
-    \"\"\"Note each epoch's start and end (after its checkpoints are written) in epochs.log.\"\"\"
+    \"\"\"Note each epoch's start and end in epochs.log, the end once all its end hooks have run.
+
+    ModelCheckpoint writes in its own on_train_epoch_end, which Lightning calls after every other
+    callback's: an epoch counts as ended when the next one starts, or when training ends.
+    \"\"\"
+
+    ended = None
 
     def note(self, line):
         with open("epochs.log", "a") as file:
             file.write(line + "\\n")
 
+    def note_ended(self):
+        if self.ended is not None:
+            self.note(f"end {self.ended}")
+            self.ended = None
+
     def on_train_epoch_start(self, trainer, pl_module):
+        self.note_ended()
         self.note(f"start {trainer.current_epoch}")
 
     def on_train_epoch_end(self, trainer, pl_module):
-        self.note(f"end {trainer.current_epoch}")
+        self.ended = trainer.current_epoch
+
+    def on_train_end(self, trainer, pl_module):
+        self.note_ended()
 """
 
 
