@@ -236,7 +236,7 @@ def test_sigusr1_under_slurm_checkpoints_requeues_and_the_requeued_job_resumes(n
 
 
 PRINT_EVERY_PRESET = """
-import contextlib, io, sys
+import contextlib, io, json, sys
 from pathlib import Path
 
 import yaml
@@ -247,7 +247,9 @@ for preset in sorted(Path("configs").glob("*/*.yaml")):
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         run_cli(["fit", "--config", str(preset), "--print_config"])
-    print(preset.name, yaml.safe_load(out.getvalue())["trainer"]["strategy"])
+    config = yaml.safe_load(out.getvalue())
+    speed = [config["float32_matmul_precision"], config["trainer"]["precision"], config["model"]["channels_last"]]
+    print(preset.name, json.dumps([config["trainer"]["strategy"], *speed]))
 """
 
 
@@ -256,7 +258,15 @@ def test_every_preset_is_a_valid_configuration(default_project: Path, installed:
     # nodes cannot run on a CPU, but their presets must parse into a configuration the Trainer accepts.
     result = run(installed, "-c", PRINT_EVERY_PRESET, cwd=default_project)
     assert result.returncode == 0, result.stderr[-3000:]
-    strategies = dict(line.split(" ", 1) for line in result.stdout.splitlines())
-    assert set(strategies) >= {"gpu.yaml", "ddp.yaml", "ddp_cpu.yaml", "fsdp.yaml", "multinode.yaml"}
-    assert "FSDPStrategy" in strategies["fsdp.yaml"] and "FULL_SHARD" in strategies["fsdp.yaml"]
+    presets = {name: json.loads(line) for name, line in (line.split(" ", 1) for line in result.stdout.splitlines())}
+    assert set(presets) >= {"gpu.yaml", "ddp.yaml", "ddp_cpu.yaml", "fsdp.yaml", "multinode.yaml"}
+    strategies = {name: preset[0] for name, preset in presets.items()}
+    assert "FSDPStrategy" in str(strategies["fsdp.yaml"]) and "FULL_SHARD" in str(strategies["fsdp.yaml"])
     assert strategies["multinode.yaml"] == "ddp"
+    # The GPU presets use the hardware: TF32 for float32 products, bf16 autocast; the CPU ones keep the default
+    # configuration's exact float32. Channels-last is the default everywhere but under FSDP.
+    for name in ("gpu.yaml", "ddp.yaml", "fsdp.yaml", "multinode.yaml"):
+        assert presets[name][1:3] == ["high", "bf16-mixed"], name
+    for name in ("cpu.yaml", "ddp_cpu.yaml"):
+        assert presets[name][1:3] == ["highest", "32-true"], name
+    assert {name: preset[3] for name, preset in presets.items() if not preset[3]} == {"fsdp.yaml": False}

@@ -203,8 +203,13 @@ def test_real_photos_train_a_truncated_one_is_named_and_new_ones_are_sorted(
     (line,) = image_classifier.failing(workdir, "fit")[-1:]
     assert line.startswith("error: data/images/flower/cut.jpg is not a readable image (")
     assert not (workdir / "logs").exists()
+    # Every photo was decoded once, before the check stopped the run, and cached with what it found.
+    (cache,) = (workdir / "data" / "cache").iterdir()
+    written = cache.stat().st_mtime_ns
 
     image_classifier.command(workdir, "fit", "--data.skip_bad_images=true")
+    assert list((workdir / "data" / "cache").iterdir()) == [cache]
+    assert cache.stat().st_mtime_ns == written  # read, not decoded and written again
     truth = photo_crops(workdir / "new", count=15, seed=1, class_folders=False)
     checkpoint = str(best_checkpoint(workdir))
     image_classifier.command(workdir, "predict", "--data.predict_path=new", "--ckpt_path", checkpoint)

@@ -5,7 +5,7 @@ import math
 from pathlib import Path
 
 import pytest
-{% if cookiecutter.task == "gan" -%}
+{% if cookiecutter.task in ("gan", "image_classification") -%}
 import torch
 {% endif -%}
 {% if cookiecutter.logger_wandb -%}
@@ -39,6 +39,25 @@ def test_the_same_seed_gives_the_same_metrics(tmp_path: Path, monkeypatch: pytes
         wandb.finish()  # each run gets its own W&B run, as two commands would
 {%- endif %}
     assert metrics[0] == metrics[1]
+{%- if cookiecutter.task == "image_classification" %}
+
+
+def test_the_speed_options_take_effect_and_train_alike(workdir: Path) -> None:
+    """`float32_matmul_precision` (the GPU presets set it) and `model.channels_last` (on by default) on a CPU."""
+    losses = {}
+    try:
+        for channels_last in (False, True):
+            options = [f"--model.channels_last={channels_last}", "--float32_matmul_precision=high"]
+            cli = run_cli(["fit", "--config", "configs/debug/limit_batches.yaml", "--trainer.max_epochs=1", *options])
+            assert torch.get_float32_matmul_precision() == "high"
+            convolutions = [layer.weight for layer in cli.model.net.modules() if isinstance(layer, torch.nn.Conv2d)]
+            assert all(w.is_contiguous(memory_format=torch.channels_last) for w in convolutions) is channels_last
+            losses[channels_last] = float(cli.trainer.callback_metrics["test_loss"])  # of the best checkpoint
+    finally:
+        torch.set_float32_matmul_precision("highest")
+    # The same arithmetic in another memory layout: equal up to the order of float32 sums.
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)
+{%- endif %}
 
 
 {% if cookiecutter.task == "gan" -%}

@@ -30,7 +30,7 @@ from collections.abc import Callable{{ ", Iterable" if run_folders or follows }}
 from datetime import datetime
 {%- endif %}
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytorch_lightning as pl
 import torch
@@ -172,6 +172,13 @@ class CLI(LightningCLI):
 {%- endif %}
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        # What float32 matrix products and convolutions may trade for speed on a GPU (the GPU presets set "high").
+        parser.add_argument(
+            "--float32_matmul_precision",
+            type=Literal["highest", "high", "medium"],
+            default="highest",
+            help="torch.set_float32_matmul_precision: high lets float32 matrix products use TF32 tensor cores",
+        )
         # What the model needs to know of the data comes from the data module once it exists.
         for name in ({{ links | map("tojson") | join(", ") }}{{ "," if links | length == 1 }}):
             parser.link_arguments(f"data.{name}", f"model.{name}", apply_on="instantiate")
@@ -188,6 +195,8 @@ class CLI(LightningCLI):
         """Parse as LightningCLI does, then settle ``--ckpt_path`` before Lightning reads the checkpoint."""
         super().parse_arguments(parser, args)
         subcommand = self.config.get("subcommand")
+        options = self.config[subcommand] if subcommand else self.config
+        torch.set_float32_matmul_precision(options.float32_matmul_precision)
         if subcommand is None:  # CLI(..., run=False): no subcommand, no checkpoint
             return
         config = self.config[subcommand]
@@ -533,13 +542,20 @@ def run_cli(args: list[str] | None = None, run: bool = True, cli_class: Callable
     runs or saves a configuration. ``cli_class`` builds the CLI: ``tune`` passes one with options of its own.
     """
     keep_freed_memory()
-    # Two harmless warnings that are Lightning's to change, each silenced for its one message from its one module.
+    # Three harmless warnings that are Lightning's to change, each silenced for its one message from its one module.
     # pytorch-lightning 2.6 still builds torch's LeafSpec, which torch 2.13 deprecates, and so warns on every fit:
     warnings.filterwarnings(
         "ignore",
         message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
         category=FutureWarning,
         module=r"pytorch_lightning\.utilities\._pytree",
+    )
+    # Lightning suggests worker processes on a machine with more than 2 CPUs; the loaders here serve batches from
+    # tensors in memory (batches.py){{ ", and choose their workers when images are decoded on the fly" if cookiecutter.data_source == "image_folder" }}:
+    warnings.filterwarnings(
+        "ignore",
+        message=r"The '\w+_dataloader' does not have many workers",
+        module=r"pytorch_lightning\.trainer\.connectors\.data_connector",
     )
     # and the model summary warns that it counts the size of a mixed-precision model in 32 bits:
     warnings.filterwarnings(

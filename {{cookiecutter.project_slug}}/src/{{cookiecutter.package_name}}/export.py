@@ -225,6 +225,9 @@ def load_model(path: str) -> {{ cookiecutter.__model_class }}:
 {%- if cookiecutter.torch_compile %}
             compile_model=False,  # the exporters trace the plain network
 {%- endif %}
+{%- if cookiecutter.task == "image_classification" %}
+            channels_last=False,  # torch.export saves weights in the usual layout; ONNX has no layouts
+{%- endif %}
         )
     except (KeyError, TypeError, RuntimeError) as error:
         reason = f"it lacks {error}" if isinstance(error, KeyError) else str(error).strip().split("\n")[0]

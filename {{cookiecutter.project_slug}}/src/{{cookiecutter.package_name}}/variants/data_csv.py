@@ -10,8 +10,9 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
+from {{ cookiecutter.package_name }}.batches import TensorBatches, as_batch
 from {{ cookiecutter.package_name }}.errors import InputError
 from {{ cookiecutter.package_name }}.preprocessing import TablePreprocessing, check_cells, {{ "learn_classes, " if classify }}read_table
 
@@ -73,7 +74,7 @@ class CSVDataModule(pl.LightningDataModule):
         # What a trained model brings is the model's hyperparameter, not the data module's.
         self.save_hyperparameters(ignore=["preprocessing"{{ ', "classes"' if classify }}])
         self.given_preprocessing{{ ", self.given_classes" if classify }} = preprocessing{{ ", classes" if classify }}
-        self.splits: dict[str, TensorDataset] = {}
+        self.splits: dict[str, TensorBatches] = {}
         self.predict_keys: dict[str, list] = {}
 
     @property
@@ -145,11 +146,11 @@ class CSVDataModule(pl.LightningDataModule):
     def setup(self, stage: str) -> None:
         """Turn the rows into tensors: the splits of ``path``, or for ``predict`` the rows of ``predict_path``."""
         if stage == "predict" and self.hparams.predict_path:
-            self.splits["predict"] = TensorDataset(self.features(self.new_rows()))
+            self.splits["predict"] = TensorBatches(self.features(self.new_rows()))
             return
         for split, positions in self.split_rows.items():
             rows = self.rows.iloc[positions.tolist()]
-            self.splits[split] = TensorDataset(self.features(rows), self.targets(rows))
+            self.splits[split] = TensorBatches(self.features(rows), self.targets(rows))
         self.splits["predict"] = self.splits["test"]
         self.predict_keys = self.keys(self.rows.iloc[self.split_rows["test"].tolist()])
 

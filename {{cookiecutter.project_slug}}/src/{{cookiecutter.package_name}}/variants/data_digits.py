@@ -5,9 +5,10 @@ import pytorch_lightning as pl
 import torch
 from sklearn.datasets import load_digits
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
-{%- if cookiecutter.task != "gan" %}
+from torch.utils.data import DataLoader
 
+from {{ cookiecutter.package_name }}.batches import TensorBatches, as_batch
+{%- if cookiecutter.task != "gan" %}
 from {{ cookiecutter.package_name }}.errors import InputError
 {%- endif %}
 
@@ -42,7 +43,7 @@ class DigitsDataModule(pl.LightningDataModule):
         check_fold(fold, folds)
 {%- endif %}
         self.save_hyperparameters()
-        self.splits: dict[str, TensorDataset] = {}
+        self.splits: dict[str, TensorBatches] = {}
 
 {%- if cookiecutter.task != "gan" %}
 

@@ -11,9 +11,10 @@ import torch
 {%- if cookiecutter.task != "gan" %}
 from torch import Tensor
 {%- endif %}
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
+from {{ cookiecutter.package_name }}.batches import TensorBatches, as_batch
 from {{ cookiecutter.package_name }}.errors import InputError
 
 FILES = {
@@ -77,7 +78,7 @@ class MNISTDataModule(pl.LightningDataModule):
         check_fold(fold, folds)
 {%- endif %}
         self.save_hyperparameters()
-        self.splits: dict[str, TensorDataset] = {}
+        self.splits: dict[str, TensorBatches] = {}
 {%- if cookiecutter.task != "gan" %}
 
     @property
@@ -130,6 +131,6 @@ class MNISTDataModule(pl.LightningDataModule):
         if self.hparams.fold is not None:
             splits = fold_tensors(splits, self.hparams.folds, self.hparams.fold, self.hparams.seed)
 {%- endif %}
-        self.splits = {split: TensorDataset(*tensors) for split, tensors in splits.items()}
+        self.splits = {split: TensorBatches(*tensors) for split, tensors in splits.items()}
 
 {% include "dataloaders.py.j2" %}

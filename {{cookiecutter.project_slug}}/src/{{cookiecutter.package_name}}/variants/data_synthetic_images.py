@@ -9,9 +9,10 @@ import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
+from {{ cookiecutter.package_name }}.batches import TensorBatches, as_batch
 {%- if cookiecutter.task != "gan" %}
 from {{ cookiecutter.package_name }}.errors import InputError
 {%- endif %}
@@ -76,7 +77,7 @@ class SyntheticDataModule(pl.LightningDataModule):
         check_fold(fold, folds)
 {%- endif %}
         self.save_hyperparameters()
-        self.splits: dict[str, TensorDataset] = {}
+        self.splits: dict[str, TensorBatches] = {}
 {%- if cookiecutter.task != "gan" %}
 
     @property

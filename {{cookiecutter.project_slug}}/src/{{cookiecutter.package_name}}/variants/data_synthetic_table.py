@@ -13,9 +13,10 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from {{ cookiecutter.package_name }}.atomic import written_whole
+from {{ cookiecutter.package_name }}.batches import TensorBatches, as_batch
 from {{ cookiecutter.package_name }}.errors import InputError
 
 SPLITS = ("train", "val", "test")
@@ -90,7 +91,7 @@ class SyntheticDataModule(pl.LightningDataModule):
         super().__init__()
         check_fold(fold, folds)
         self.save_hyperparameters()
-        self.splits: dict[str, TensorDataset] = {}
+        self.splits: dict[str, TensorBatches] = {}
 
     @property
     def num_features(self) -> int:

@@ -94,9 +94,8 @@ class Regressor(pl.LightningModule):
     def validation_step(self, batch: Batch, batch_idx: int) -> {{ "Tensor" if cookiecutter.callback_figures else "None" }}:
         x, y = batch
         y_hat = self(x)
-        self.val_mae(y_hat, y)
         self.log("val_loss", self.loss(y_hat, y), prog_bar=True, sync_dist=True)
-        self.log("val_mae", self.val_mae, prog_bar=True)
+        self.val_mae.update(y_hat, y)
 {%- if cookiecutter.callback_figures %}
         return y_hat  # for the scatter plot of ValidationFigure
 {%- endif %}
@@ -104,8 +103,13 @@ class Regressor(pl.LightningModule):
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         x, y = batch
         y_hat = self(x)
-        self.test_mae(y_hat, y)
         self.log("test_loss", self.loss(y_hat, y), sync_dist=True)
+        self.test_mae.update(y_hat, y)
+
+    def on_validation_epoch_end(self) -> None:
+        self.log("val_mae", self.val_mae, prog_bar=True)
+
+    def on_test_epoch_end(self) -> None:
         self.log("test_mae", self.test_mae)
 
     def predict_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> Tensor:
