@@ -1,13 +1,14 @@
 """The three training loops that benchmarks/run.py compares, run inside one baked project.
 
-    python bench_loops.py PACKAGE MODEL DATAMODULE OPTIMIZER LOSS ROUNDS STEPS OUTPUT
+    python bench_loops.py PACKAGE MODEL DATAMODULE OPTIMIZER LOSS ROUNDS STEPS OUTPUT DEVICE
 
 Run from the project root (it reads ``configs/``) with this folder on PYTHONPATH. One process runs
 ROUNDS rounds. In a round the three loops run side by side in threads and take turns one training
 step at a time (a :class:`Baton` passes the turn at each batch start, in an order that rotates from
 round to round), so every few tenths of a second each loop has run a step: a slow spell of the
 machine, which here lasts seconds, lands on all three alike. Writes to OUTPUT, as JSON, the median
-per-step time of every loop in every round.
+per-step time of every loop in every round. With DEVICE cuda every loop trains on the GPU, and waits for
+it at each batch start, so a turn is a whole step rather than the time to queue one.
 """
 
 import importlib
@@ -52,6 +53,8 @@ class Baton:
         self.current: dict[str, tuple[int, int, float]] = {}
 
     def take(self, name: str, epoch: int, batch: int) -> None:
+        if DEVICE == "cuda":
+            torch.cuda.synchronize()  # the previous step has run, not only been queued
         with self.condition:
             if self.holder == name:
                 began_epoch, began_batch, began = self.current[name]
@@ -77,6 +80,10 @@ class Baton:
         self.condition.notify_all()
 
 
+# Lightning's name for each device's accelerator.
+ACCELERATORS = {"cpu": "cpu", "cuda": "gpu"}
+# Where the loops train: "cpu" or "cuda" (the command line's DEVICE).
+DEVICE = "cpu"
 # The baton of the round that is running. The default loop's TakeTurns is built by the project's CLI
 # from its class path, bench_loops.TakeTurns, so it finds the baton here rather than as an argument.
 BATON = Baton([])
@@ -136,7 +143,7 @@ class Bench:
         model, data = self.configured()
         data.prepare_data()
         data.setup("fit")
-        net, hparams = model.net, model.hparams
+        net, hparams = model.net.to(DEVICE), model.hparams
         extra = {"momentum": hparams.momentum} if self.optimizer == "SGD" else {}
         optimizer_class = getattr(torch.optim, self.optimizer)
         optimizer = optimizer_class(net.parameters(), lr=hparams.lr, weight_decay=hparams.weight_decay, **extra)
@@ -147,6 +154,7 @@ class Bench:
             while step < steps:
                 for i, (x, y) in enumerate(data.train_dataloader()):
                     BATON.take("plain", epoch, i)
+                    x, y = x.to(DEVICE, non_blocking=True), y.to(DEVICE, non_blocking=True)
                     loss = self.loss(net(x), y)
                     optimizer.zero_grad()
                     loss.backward()
@@ -166,6 +174,7 @@ class Bench:
             f"--trainer.max_steps={steps}",
             "--trainer.max_epochs=1000",  # max_steps ends the run
             "--trainer.callbacks+=bench_loops.TakeTurns",
+            f"--trainer.accelerator={ACCELERATORS[DEVICE]}",
         ]
         return lambda: self.cli_module.run_cli(args)
 
@@ -173,6 +182,7 @@ class Bench:
         """A Trainer with everything optional switched off, on the same LightningModule and data."""
         model, data = self.configured()
         trainer = pl.Trainer(
+            accelerator=ACCELERATORS[DEVICE],
             max_steps=steps,
             logger=False,
             enable_checkpointing=False,
@@ -210,7 +220,8 @@ def run_round(loops: dict[str, Callable[[], None]]) -> dict[str, float]:
 
 
 def main() -> None:
-    package, model, datamodule, optimizer, loss, rounds, steps, output = sys.argv[1:]
+    global DEVICE
+    package, model, datamodule, optimizer, loss, rounds, steps, output, DEVICE = sys.argv[1:]
     sys.argv = sys.argv[:1]  # LightningCLI must not see the benchmark's arguments
     bench = Bench(package, model, datamodule, optimizer, loss)
     makers = {"plain": bench.plain, "default": bench.default, "bare": bench.bare}

@@ -23,6 +23,7 @@ LONG_TESTS = (
     "test_the_csv_classifier_passes_its_own_tests",
     "test_free_text_renders_valid_files_and_reads_as_typed",
     "test_a_short_benchmark_writes_its_table_and_json",
+    "test_a_short_image_folder_benchmark_caches_once_and_compares_the_three_paths",
 )
 
 
