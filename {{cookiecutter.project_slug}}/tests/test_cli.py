@@ -1,6 +1,7 @@
 """The command line as a user runs it."""
 
 import inspect
+import os
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from {{ cookiecutter.package_name }}.cli import CLI, DEFAULT_CONFIG, run_cli
 from {{ cookiecutter.package_name }}.data import {{ cookiecutter.__datamodule_class }}
 from {{ cookiecutter.package_name }}.model import {{ cookiecutter.__model_class }}
 
-from .conftest import PROJECT_ROOT, RUN_DIR, CommandRun, {{ "TrainedRun, " if cookiecutter.logger_tensorboard or cookiecutter.logger_csv or cookiecutter.logger_wandb or cookiecutter.logger_mlflow }}finish_command, start_command
+from .conftest import PROJECT_ROOT, QUIET, RUN_DIR, CommandRun, {{ "TrainedRun, " if cookiecutter.logger_tensorboard or cookiecutter.logger_csv or cookiecutter.logger_wandb or cookiecutter.logger_mlflow }}finish_command, start_command
 
 
 def test_config_file_shows_the_code_defaults() -> None:
@@ -67,6 +68,17 @@ def test_ddp_fit_on_two_cpu_processes(ddp_fit: CommandRun) -> None:
     assert (path / RUN_DIR / "checkpoints" / "last.ckpt").is_file()
 {%- endif %}
     assert "test_{{ {"regression": "mae", "gan": "d_loss"}.get(cookiecutter.task, "acc") }}" in result.stdout
+
+
+def test_a_many_core_machine_is_not_told_to_add_loader_workers(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lightning advises more workers for a loader with two or fewer on a machine with more CPUs. The data are
+    # served from memory, where workers would only copy the batches, so the CLI filters that advice; warnings
+    # are errors here, so without the filter this fit would fail.
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    cli = run_cli(["fit", "--config", "configs/debug/fast_dev_run.yaml", *QUIET])
+    assert cli.trainer.state.finished
+    assert cli.datamodule.train_dataloader().num_workers == 0
 
 
 def test_a_fit_prints_no_warning_and_no_version_number(workdir: Path) -> None:
