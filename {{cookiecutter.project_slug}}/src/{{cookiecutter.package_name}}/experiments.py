@@ -355,7 +355,8 @@ def surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int) -> bool:
 def fail_dead_trials(study: optuna.Study) -> None:
     """Fail the running trials whose sweep process on this machine has died, and queue them again once.
 
-    A database storage also fails trials of dead processes on any machine by their heartbeat.
+    A trial killed before its options were chosen has none to repeat: the next trial takes its place. A
+    database storage also fails trials of dead processes on any machine by their heartbeat.
     """
     if isinstance(study._storage, optuna.storages.RDBStorage):
         optuna.storages.fail_stale_trials(study)
@@ -363,9 +364,10 @@ def fail_dead_trials(study: optuna.Study) -> None:
         if trial.user_attrs.get("host") == HOST and not alive(trial.user_attrs.get("pid")):
             reason = f"its sweep process ({HOST}, pid {trial.user_attrs.get('pid')}) died"
             study._storage.set_trial_user_attr(trial._trial_id, "reason", reason)
-            study._storage.set_trial_user_attr(trial._trial_id, "retried", "retry_of" not in trial.user_attrs)
+            retry = bool(trial.params) and "retry_of" not in trial.user_attrs
+            study._storage.set_trial_user_attr(trial._trial_id, "retried", retry)
             study.tell(trial.number, state=TrialState.FAIL)
-            if "retry_of" not in trial.user_attrs:
+            if retry:
                 study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
 
 
