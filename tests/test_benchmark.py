@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import TEMPLATE_DIR
 
 KEYS = {"ratio_default_vs_plain", "ratio_bare_vs_plain", "first_step_seconds", "generated_tests_seconds"}
@@ -29,7 +31,12 @@ def test_a_short_benchmark_writes_its_table_and_json(tmp_path: Path) -> None:
     assert results["generated_tests_seconds"] is None  # --no-tests
     whole = results["whole"]
     assert set(whole["times"]["fit"]) == set(whole["times"]["hand"]) == {"1", "2"}
-    assert whole["ratio_2_epochs"] > 0 and whole["hand_per_epoch_seconds"] > 0
+    assert whole["ratio_2_epochs"] > 0
+    # One pair: the line through its two runs gives each one's time back (the slope alone is noise at this size).
+    for name in ("fit", "hand"):
+        for epochs in (1, 2):
+            cost = whole[f"{name}_fixed_seconds"] + epochs * whole[f"{name}_per_epoch_seconds"]
+            assert cost == pytest.approx(whole[f"{name}_seconds"][str(epochs)]), (name, epochs)
     # The same work: the hand-written loop and fit test their best checkpoints to about the same accuracy.
     accuracy = whole["test_acc"]
     assert accuracy["fit"] > 0.5 and abs(accuracy["fit"] - accuracy["hand"]) < 0.05, accuracy
